@@ -1,0 +1,1 @@
+"""Neo4j access: the local server manager, the driver, the schema."""
