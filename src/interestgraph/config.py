@@ -38,9 +38,6 @@ class Settings(BaseSettings):
     neo4j_password: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("NEO4J_PASSWORD", "neo4j_password")
     )
-    neo4j_database: str = Field(
-        default="neo4j", validation_alias=AliasChoices("NEO4J_DATABASE", "neo4j_database")
-    )
     bolt_port: int = 7687
     http_port: int = 7474
     neo4j_heap: str = "1g"

@@ -1,0 +1,62 @@
+# Two commands on a fresh machine: `make demo` (set-up + the main job on the real dataset) and
+# `make test` (set-up + the whole test suite). Set-up steps are skipped when already done.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+VENV_STAMP := $(VENV)/.installed
+NEO4J_STAMP := neo4j/target/.resolved
+NEO4J_POMS := neo4j/pom.xml neo4j/server/pom.xml neo4j/gds/pom.xml
+
+.PHONY: help setup venv neo4j demo test lint typecheck unit integration clean db-start db-stop
+
+help:
+	@echo "make demo   - set up, start Neo4j, ingest Amazon Beauty, train LightGCN, serve GraphQL"
+	@echo "make test   - set up and run lint, type checks, unit, integration and e2e tests"
+	@echo "make setup  - only the set-up (.venv and the Neo4j jars)"
+
+setup: venv neo4j
+
+venv: $(VENV_STAMP)
+
+# The CUDA build of torch is ~3 GB: pip leaves it alone when the pinned version is installed.
+$(VENV_STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (Python 3.11 needed)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+neo4j: $(NEO4J_STAMP)
+
+$(NEO4J_STAMP): $(NEO4J_POMS)
+	@command -v mvn >/dev/null || { echo "error: Maven (mvn) not found: it resolves Neo4j from Maven Central"; exit 1; }
+	@command -v java >/dev/null || { echo "error: java not found: Neo4j 5.26 needs Java 17"; exit 1; }
+	rm -rf neo4j/target/lib neo4j/target/plugins
+	mvn --quiet --batch-mode -f neo4j/pom.xml package
+	touch $@
+
+demo: setup
+	$(BIN)/interestgraph demo
+
+db-start: setup
+	$(BIN)/interestgraph db start
+
+db-stop: venv
+	$(BIN)/interestgraph db stop
+
+lint: venv
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: venv
+	$(BIN)/mypy
+
+unit: venv
+	$(BIN)/pytest tests/unit
+
+test: setup lint typecheck
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) neo4j/target .pytest_cache .mypy_cache .ruff_cache
