@@ -8,23 +8,38 @@ from __future__ import annotations
 
 import json
 import sys
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from neo4j import Driver
 from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from interestgraph.config import Settings
-from interestgraph.errors import DatabaseUnavailable, InterestGraphError
+from interestgraph.errors import BadInput, DatabaseUnavailable, InterestGraphError
+
+if TYPE_CHECKING:
+    from interestgraph.ingest.report import IngestReport
+
+
+class IngestSource(StrEnum):
+    """Dataset formats `interestgraph ingest` reads."""
+
+    AMAZON_BEAUTY = "amazon-beauty"
+
 
 app = typer.Typer(
     help="interestgraph: a user interest graph in Neo4j, learned with PyG, served over GraphQL.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
-db_app = typer.Typer(help="Run the local Neo4j server (skipped when NEO4J_URI is set).",
-                     no_args_is_help=True)
+db_app = typer.Typer(
+    help="Run the local Neo4j server (skipped when NEO4J_URI is set).", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 
 console = Console(stderr=True, soft_wrap=True)
@@ -36,17 +51,18 @@ def _settings() -> Settings:
 
 @db_app.command("start")
 def db_start() -> None:
-    """Start the local Neo4j server (installs it with Maven on first use) and wait until it answers."""
+    """Start the local Neo4j server (installed with Maven on first use); wait until it answers."""
     from interestgraph.db.server import LocalNeo4jServer
 
     settings = _settings()
     if not settings.manages_local_server:
-        console.print(f"NEO4J_URI is set ({settings.neo4j_uri}): using that server, nothing started")
+        console.print(f"NEO4J_URI is set ({settings.neo4j_uri}): using it, nothing started")
         return
     status = LocalNeo4jServer(settings).start()
     console.print(
-        f"Neo4j running (pid {status.pid}): Bolt {status.bolt_uri}, Browser {status.http_url}/browser/,"
-        f" user {settings.neo4j_user}, password in {settings.password_file}"
+        f"Neo4j running (pid {status.pid}): Bolt {status.bolt_uri}, "
+        f"Browser {status.http_url}/browser/, user {settings.neo4j_user}, "
+        f"password in {settings.password_file}"
     )
 
 
@@ -127,6 +143,104 @@ def cypher(
                 typer.echo(json.dumps(record.data(), default=str, ensure_ascii=False))
         except Neo4jError as e:
             raise InterestGraphError(f"Neo4j rejected the query: {e.message}") from e
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description:<24}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+def _print_ingest_report(report: IngestReport) -> None:
+    table = Table(title="ingest summary", title_justify="left")
+    table.add_column("kind")
+    table.add_column("read", justify="right")
+    table.add_column("written", justify="right")
+    table.add_column("new", justify="right")
+    for kind in report.written:
+        read = report.read.get(kind)
+        table.add_row(
+            kind,
+            f"{read:,}" if read is not None else "",
+            f"{report.written[kind]:,}",
+            f"{report.created.get(kind, 0):,}",
+        )
+    console.print(table)
+    rejected = sum(report.rejected.values())
+    reasons = ", ".join(f"{reason}: {n:,}" for reason, n in report.rejected.most_common())
+    console.print(
+        f"rejected rows: {rejected:,}"
+        + (f" ({reasons}) -> {report.rejects_path}" if rejected else "")
+    )
+    if report.cleaned:
+        console.print(
+            "cleaned values: "
+            + ", ".join(f"{what}: {n:,}" for what, n in report.cleaned.most_common())
+        )
+    console.print(f"ingest took {report.total_seconds:.1f} s")
+
+
+def _run_ingest(settings: Settings, driver: Driver, dataset_dir: Path) -> IngestReport:
+    from interestgraph.ingest.pipeline import ingest_amazon_beauty
+
+    with _progress() as progress:
+        return ingest_amazon_beauty(
+            driver,
+            dataset_dir,
+            batch_size=settings.batch_size,
+            rejects_path=settings.home / "rejects" / f"{dataset_dir.name}.jsonl",
+            progress=progress,
+        )
+
+
+@app.command("ingest")
+def ingest(
+    source: Annotated[IngestSource, typer.Argument(help="dataset format")],
+    path: Annotated[
+        Path | None, typer.Argument(help="dataset folder (default: $INTERESTGRAPH_DATA/<source>)")
+    ] = None,
+) -> None:
+    """Load a dataset into Neo4j (idempotent: running it twice changes nothing)."""
+    from interestgraph.db.connection import connect
+
+    settings = _settings()
+    dataset_dir = path or settings.data_dir / source.value
+    if not dataset_dir.is_dir():
+        raise BadInput(
+            f"dataset folder not found: {dataset_dir} (set INTERESTGRAPH_DATA or pass PATH)"
+        )
+    with connect(settings) as driver:
+        report = _run_ingest(settings, driver, dataset_dir)
+    _print_ingest_report(report)
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str | None, typer.Option(help="default INTERESTGRAPH_API_HOST")] = None,
+    port: Annotated[int | None, typer.Option(help="default INTERESTGRAPH_API_PORT")] = None,
+) -> None:
+    """Serve the GraphQL API (GraphiQL at /graphql) until Ctrl-C."""
+    import uvicorn
+
+    from interestgraph.api.app import create_app
+    from interestgraph.db.connection import connect
+
+    settings = _settings()
+    connect(settings).close()  # fail with one clear line before uvicorn starts
+    if host is not None:
+        settings = settings.model_copy(update={"api_host": host})
+    if port is not None:
+        settings = settings.model_copy(update={"api_port": port})
+    url = f"http://{settings.api_host}:{settings.api_port}/graphql"
+    console.print(f"GraphQL at {url} (Ctrl-C stops)")
+    uvicorn.run(
+        create_app(settings), host=settings.api_host, port=settings.api_port, log_level="warning"
+    )
 
 
 def main() -> None:

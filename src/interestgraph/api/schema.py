@@ -1,0 +1,43 @@
+"""The strawberry schema, and its SDL kept in git (schema.graphql) so changes show in review.
+
+Regenerate the file with ``write_sdl()`` after changing a type (the SDL test says how).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.types import ExecutionContext
+
+from interestgraph.api.errors import ErrorCodes, log_errors
+from interestgraph.api.types.query import Query
+
+SDL_PATH = Path(__file__).with_name("schema.graphql")
+
+
+class InterestGraphSchema(strawberry.Schema):
+    """Logs only the errors operators need (strawberry's default logs every NOT_FOUND)."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        log_errors(errors)
+
+
+def build_schema() -> strawberry.Schema:
+    """The schema with error codes and masking installed."""
+    return InterestGraphSchema(query=Query, extensions=[ErrorCodes])
+
+
+def print_sdl() -> str:
+    """The schema in SDL, as committed in ``schema.graphql``."""
+    return build_schema().as_str() + "\n"
+
+
+def write_sdl(path: Path = SDL_PATH) -> Path:
+    """Write the SDL file reviewers diff."""
+    path.write_text(print_sdl(), encoding="utf-8")
+    return path
+

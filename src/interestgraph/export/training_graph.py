@@ -1,0 +1,247 @@
+"""Streams the interest graph out of Neo4j into a PyG ``HeteroData`` for training.
+
+Bolt decoding in Python is the bottleneck of an export, so every query pages through one node
+label by ``id`` and returns a single record per page that carries all of the page's edges as
+lists (one list of target ids and, for purchases, one list of ``seq`` per source node). Ids are
+turned into indices with one vectorised pandas lookup per page; no Python object is built per edge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from itertools import chain
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from neo4j import Driver, RoutingControl
+from neo4j.exceptions import Neo4jError
+from torch import Tensor
+from torch_geometric.data import HeteroData
+
+from interestgraph.errors import BadInput, InterestGraphError
+
+PURCHASED = ("user", "purchased", "item")
+IN_CATEGORY = ("item", "in_category", "category")
+MADE_BY = ("item", "made_by", "brand")
+SUBCATEGORY_OF = ("category", "subcategory_of", "category")
+_PLURALS = {"user": "users", "item": "items", "category": "categories", "brand": "brands"}
+
+# One record per page of users: the page's ids, and per user the items bought with their `seq`.
+# `max(u.id)` is the cursor for the next page, in Neo4j's own string order.
+USER_PURCHASES_QUERY = """
+MATCH (u:User) WHERE u.id > $after
+WITH u ORDER BY u.id LIMIT $limit
+CALL (u) {
+  MATCH (u)-[r:PURCHASED]->(i:Item)
+  RETURN collect(i.id) AS items, collect(coalesce(r.seq, -1)) AS seqs
+}
+RETURN max(u.id) AS last, collect(u.id) AS sources, collect(items) AS targets,
+       collect(seqs) AS seqs
+"""
+
+ITEM_LINKS_QUERY = """
+MATCH (i:Item) WHERE i.id > $after
+WITH i ORDER BY i.id LIMIT $limit
+CALL (i) {
+  MATCH (i)-[:IN_CATEGORY]->(c:Category)
+  RETURN collect(c.id) AS categories
+}
+CALL (i) {
+  MATCH (i)-[:MADE_BY]->(b:Brand)
+  RETURN collect(b.id) AS brands
+}
+RETURN max(i.id) AS last, collect(i.id) AS sources, collect(categories) AS categories,
+       collect(brands) AS brands
+"""
+
+CATEGORY_PARENTS_QUERY = """
+MATCH (c:Category) WHERE c.id > $after
+WITH c ORDER BY c.id LIMIT $limit
+CALL (c) {
+  MATCH (c)-[:SUBCATEGORY_OF]->(p:Category)
+  RETURN collect(p.id) AS parents
+}
+RETURN max(c.id) AS last, collect(c.id) AS sources, collect(parents) AS parents
+"""
+
+BRAND_IDS_QUERY = """
+MATCH (b:Brand) WHERE b.id > $after
+WITH b ORDER BY b.id LIMIT $limit
+RETURN max(b.id) AS last, collect(b.id) AS sources
+"""
+
+
+@dataclass(frozen=True)
+class ExportedGraph:
+    """A training graph with stable id↔index maps.
+
+    Indices are positions in the ids sorted in Python string order, so two exports of the same
+    graph give the same indices. ``data`` holds node types ``user``, ``item``, ``category``,
+    ``brand`` and the edge types :data:`PURCHASED` (with ``seq: [E]``), :data:`IN_CATEGORY`,
+    :data:`MADE_BY`, :data:`SUBCATEGORY_OF`; every ``edge_index`` is ``[2, E]`` int64, sorted by
+    (source, target).
+    """
+
+    data: HeteroData
+    user_ids: list[str]
+    item_ids: list[str]
+    category_ids: list[str]
+    brand_ids: list[str]
+    user_index: dict[str, int]
+    item_index: dict[str, int]
+    category_index: dict[str, int]
+    brand_index: dict[str, int]
+
+    def counts(self) -> dict[str, int]:
+        """Node and edge counts by name, for run reports and logs."""
+        nodes = {_PLURALS[t]: int(self.data[t].num_nodes) for t in self.data.node_types}
+        edges = {rel: int(self.data[(s, rel, d)].edge_index.size(1))
+                 for s, rel, d in self.data.edge_types}
+        return nodes | edges
+
+
+def export_training_graph(
+    driver: Driver, *, batch_size: int = 10000, database: str | None = None
+) -> ExportedGraph:
+    """Read users, items, categories, brands and their edges into an :class:`ExportedGraph`.
+
+    Args:
+        driver: an open driver.
+        batch_size: source nodes per page (per record); a page carries all their edges.
+        database: the Neo4j database, or the server's default.
+
+    Raises:
+        BadInput: ``batch_size`` < 1, duplicate ids, or a ``PURCHASED`` edge without ``seq``.
+        InterestGraphError: the graph changed during the export (an edge to an unseen node).
+    """
+    if batch_size < 1:
+        raise BadInput(f"batch_size must be at least 1, got {batch_size}")
+    try:
+        users = _Grouped.fetch(driver, USER_PURCHASES_QUERY, ("targets", "seqs"),
+                               batch_size, database)
+        items = _Grouped.fetch(driver, ITEM_LINKS_QUERY, ("categories", "brands"),
+                               batch_size, database)
+        categories = _Grouped.fetch(driver, CATEGORY_PARENTS_QUERY, ("parents",),
+                                    batch_size, database)
+        brands = _Grouped.fetch(driver, BRAND_IDS_QUERY, (), batch_size, database)
+    except Neo4jError as e:
+        raise InterestGraphError(f"export from Neo4j failed: {e.message}") from e
+
+    user_ids, item_ids = sorted(users.sources), sorted(items.sources)
+    category_ids, brand_ids = sorted(categories.sources), sorted(brands.sources)
+    user_lookup, item_lookup = _lookup(user_ids, "User"), _lookup(item_ids, "Item")
+    category_lookup = _lookup(category_ids, "Category")
+    brand_lookup = _lookup(brand_ids, "Brand")
+
+    seq = torch.from_numpy(users.flat_ints("seqs"))
+    if bool((seq < 0).any()):
+        raise BadInput("some PURCHASED relationships have no `seq`: re-run the ingest")
+
+    data = HeteroData()
+    data["user"].num_nodes = len(user_ids)
+    data["item"].num_nodes = len(item_ids)
+    data["category"].num_nodes = len(category_ids)
+    data["brand"].num_nodes = len(brand_ids)
+    edge_index, order = users.edge_index("targets", user_lookup, item_lookup)
+    data[PURCHASED].edge_index = edge_index
+    data[PURCHASED].seq = seq[order]
+    data[IN_CATEGORY].edge_index, _ = items.edge_index("categories", item_lookup, category_lookup)
+    data[MADE_BY].edge_index, _ = items.edge_index("brands", item_lookup, brand_lookup)
+    data[SUBCATEGORY_OF].edge_index, _ = categories.edge_index(
+        "parents", category_lookup, category_lookup
+    )
+    return ExportedGraph(
+        data=data,
+        user_ids=user_ids,
+        item_ids=item_ids,
+        category_ids=category_ids,
+        brand_ids=brand_ids,
+        user_index=_positions(user_ids),
+        item_index=_positions(item_ids),
+        category_index=_positions(category_ids),
+        brand_index=_positions(brand_ids),
+    )
+
+
+@dataclass
+class _Grouped:
+    """Source ids and, per named list field, one list of values per source (as Neo4j sent it)."""
+
+    sources: list[str]
+    fields: dict[str, list[list[Any]]]
+
+    @classmethod
+    def fetch(
+        cls,
+        driver: Driver,
+        query: str,
+        field_names: tuple[str, ...],
+        batch_size: int,
+        database: str | None,
+    ) -> _Grouped:
+        grouped = cls(sources=[], fields={name: [] for name in field_names})
+        for record in _pages(driver, query, batch_size, database):
+            grouped.sources.extend(record["sources"])
+            for name in field_names:
+                grouped.fields[name].extend(record[name])
+        return grouped
+
+    def flat_ints(self, name: str) -> np.ndarray[Any, np.dtype[np.int64]]:
+        """All values of a field, concatenated in source order: ``[E]``."""
+        values = self.fields[name]
+        return np.fromiter(chain.from_iterable(values), dtype=np.int64, count=self._total(name))
+
+    def edge_index(
+        self, name: str, source_lookup: pd.Index, target_lookup: pd.Index
+    ) -> tuple[Tensor, Tensor]:
+        """Edges from each source to the ids in field ``name``, sorted by (source, target).
+
+        Returns ``(edge_index [2, E], order [E])`` where ``order`` maps the sorted edges back to
+        the concatenated field values, so parallel attributes can be permuted the same way.
+        """
+        targets = self.fields[name]
+        lengths = np.fromiter(map(len, targets), dtype=np.int64, count=len(targets))
+        source = np.repeat(source_lookup.get_indexer(self.sources), lengths)
+        target = target_lookup.get_indexer(list(chain.from_iterable(targets)))
+        if (target < 0).any():
+            raise InterestGraphError(
+                f"the graph changed during the export ({name} point at unseen nodes): retry"
+            )
+        src, dst = torch.from_numpy(source), torch.from_numpy(target.astype(np.int64))
+        order = torch.argsort(src * max(len(target_lookup), 1) + dst, stable=True)
+        return torch.stack([src[order], dst[order]]), order
+
+    def _total(self, name: str) -> int:
+        return sum(map(len, self.fields[name]))
+
+
+def _pages(
+    driver: Driver, query: str, batch_size: int, database: str | None
+) -> Iterator[Any]:
+    """Yield one record per page of source nodes, following the ``last`` cursor until empty."""
+    after = ""
+    while True:
+        records, _, _ = driver.execute_query(
+            query, {"after": after, "limit": batch_size},
+            routing_=RoutingControl.READ, database_=database,
+        )
+        record = records[0]
+        if not record["sources"]:
+            return
+        yield record
+        after = record["last"]
+
+
+def _lookup(ids: list[str], label: str) -> pd.Index:
+    """A hash index over sorted ids; duplicates would make indices ambiguous."""
+    lookup = pd.Index(ids)
+    if not lookup.is_unique:
+        raise BadInput(f"duplicate :{label} ids: apply the schema (unique constraints) first")
+    return lookup
+
+
+def _positions(ids: list[str]) -> dict[str, int]:
+    return {node_id: index for index, node_id in enumerate(ids)}

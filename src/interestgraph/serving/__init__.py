@@ -1,0 +1,1 @@
+"""Read side of the graph: recommendations, similar items, interests, item details."""

@@ -1,0 +1,219 @@
+"""The real ASGI app under uvicorn on loopback, against the test Neo4j, queried over HTTP."""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from neo4j import Driver
+
+import interestgraph.api.app as app_module
+from graph_builder import GraphSpec, vector_indexes, write_graph
+from interestgraph.api.app import create_app
+from interestgraph.config import Settings
+from interestgraph.db.connection import connect
+from interestgraph.db.server import find_free_port
+from interestgraph.serving.queries import ITEM_DETAILS_QUERY
+
+pytestmark = pytest.mark.e2e
+
+LEAVES = [
+    ["Makeup", "Nails", "Nail Polish"],
+    ["Makeup", "Eyes", "Mascara"],
+    ["Skin Care", "Face", "Serum"],
+]
+ITEMS = {f"e{n:02d}": (math.cos(n / 5) * (1 + n / 30), math.sin(n / 5)) for n in range(30)}
+PURCHASED = ["e00", "e01", "e02"]
+SPEC = GraphSpec(
+    items=ITEMS,
+    users={"alice": (1.0, 0.5)},
+    purchases={"alice": PURCHASED},
+    category_paths=LEAVES,
+    item_categories={item: [" > ".join(LEAVES[n % 3])] for n, item in enumerate(ITEMS)},
+    brands={"acme": "Acme", "bolt": "Bolt", "zest": "Zest"},
+    item_brands={item: ["acme", "bolt", "zest"][n % 3] for n, item in enumerate(ITEMS)},
+)
+
+
+@dataclass
+class CountingDriver:
+    """Wraps the app's driver to record every Cypher query the app sends."""
+
+    driver: Driver
+    queries: list[str] = field(default_factory=list)
+    closed: bool = False
+
+    def execute_query(self, query: str, *args: Any, **kwargs: Any) -> Any:
+        self.queries.append(query)
+        return self.driver.execute_query(query, *args, **kwargs)
+
+    def close(self) -> None:
+        self.closed = True
+        self.driver.close()
+
+
+@dataclass
+class Api:
+    client: httpx.Client
+    driver: CountingDriver
+
+    def query(self, query: str, **variables: Any) -> dict[str, Any]:
+        response = self.client.post("/graphql", json={"query": query, "variables": variables})
+        assert response.status_code == 200, response.text
+        assert "Traceback" not in response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+
+@pytest.fixture(scope="module")
+def api(neo4j_settings: Settings, neo4j_driver: Driver) -> Iterator[Api]:
+    """The app on a free loopback port; its driver (made at start-up) counts queries."""
+    drivers: list[CountingDriver] = []
+
+    def counting_connect(settings: Settings) -> CountingDriver:
+        drivers.append(CountingDriver(connect(settings)))
+        return drivers[-1]
+
+    port = find_free_port()
+    with pytest.MonkeyPatch.context() as patch, vector_indexes(neo4j_driver):
+        patch.setattr(app_module, "connect", counting_connect)
+        server = uvicorn.Server(
+            uvicorn.Config(
+                create_app(neo4j_settings), host="127.0.0.1", port=port, log_level="warning"
+            )
+        )
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 30
+        while not server.started:
+            assert thread.is_alive() and time.monotonic() < deadline, "API did not start"
+            time.sleep(0.05)
+        try:
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+                yield Api(client, drivers[0])
+        finally:
+            server.should_exit = True
+            thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert drivers[0].closed  # the lifespan closed the driver at shutdown
+
+
+@pytest.fixture
+def graph(api: Api, empty_db: Driver) -> Api:
+    write_graph(empty_db, SPEC)
+    return api
+
+
+def test_user_query_returns_interests_and_recommendations(graph: Api) -> None:
+    body = graph.query(
+        """
+        query($id: ID!) {
+          user(id: $id) {
+            id
+            interests(first: 2) { kind id name score count }
+            recommendations(first: 5) {
+              score
+              item {
+                id
+                brand { id name }
+                categories { id name path }
+                similar(first: 2) { score item { id } }
+              }
+            }
+          }
+        }
+        """,
+        id="alice",
+    )
+
+    assert "errors" not in body
+    user = body["data"]["user"]
+    assert user["id"] == "alice"
+    assert user["interests"][0] == {
+        "kind": "category",
+        "id": "Makeup",
+        "name": "Makeup",
+        "score": pytest.approx(2 / 3),
+        "count": 2,
+    }
+    recommendations = user["recommendations"]
+    assert len(recommendations) == 5
+    assert not {r["item"]["id"] for r in recommendations} & set(PURCHASED)
+    scores = [r["score"] for r in recommendations]
+    assert scores == sorted(scores, reverse=True)
+    for recommendation in recommendations:
+        item = recommendation["item"]
+        assert item["brand"]["name"] in {"Acme", "Bolt", "Zest"}
+        assert len(item["categories"]) == 1
+        assert len(item["categories"][0]["path"]) == 3
+        assert len(item["similar"]) == 2
+        assert item["id"] not in {s["item"]["id"] for s in item["similar"]}
+
+
+def test_item_query_returns_brand_and_categories(graph: Api) -> None:
+    body = graph.query('{ item(id: "e04") { id brand { name } categories { id path } } }')
+
+    assert body == {
+        "data": {
+            "item": {
+                "id": "e04",
+                "brand": {"name": "Bolt"},
+                "categories": [
+                    {"id": "Makeup > Eyes > Mascara", "path": ["Makeup", "Eyes", "Mascara"]}
+                ],
+            }
+        }
+    }
+
+
+def test_unknown_user_is_not_found(graph: Api) -> None:
+    body = graph.query('{ user(id: "nobody") { id recommendations { score } } }')
+
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"] == {"code": "NOT_FOUND"}
+    assert body["errors"][0]["message"] == "no user with id 'nobody'"
+
+
+def test_first_zero_is_bad_input(graph: Api) -> None:
+    body = graph.query('{ user(id: "alice") { recommendations(first: 0) { score } } }')
+
+    assert body["errors"][0]["extensions"] == {"code": "BAD_INPUT"}
+    assert "between 1 and 100" in body["errors"][0]["message"]
+
+
+def test_recommendation_details_are_fetched_in_one_batched_query(graph: Api) -> None:
+    graph.driver.queries.clear()
+
+    body = graph.query(
+        """
+        { user(id: "alice") {
+            recommendations(first: 20) { item { brand { name } categories { name } } } } }
+        """
+    )
+
+    assert "errors" not in body
+    assert len(body["data"]["user"]["recommendations"]) == 20
+    assert graph.driver.queries.count(ITEM_DETAILS_QUERY) == 1
+    # get_user, recommend_items' status and search, the one details query: no query per item
+    assert len(graph.driver.queries) == 4
+
+
+def test_graphiql_is_served(api: Api) -> None:
+    response = api.client.get("/graphql", headers={"Accept": "text/html"})
+
+    assert response.status_code == 200
+    assert "graphiql" in response.text.lower()
+
+
+def test_healthz(api: Api) -> None:
+    response = api.client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}

@@ -1,0 +1,181 @@
+"""Writes small hand-made graphs with embeddings, and the exact vector indexes they need.
+
+Shared by the serving integration tests and the HTTP end-to-end tests. Vectors are padded with
+zeros to ``DIM`` (the dimension cypher/schema.cypher starts with); ``search_vector`` follows
+docs/graph-model.md: ``[v, sqrt(M² − ‖v‖²)]`` with M the largest item norm.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from neo4j import Driver
+
+DIM = 64
+
+# Exact (unquantised) indexes: on sparse hand-made vectors Lucene's scalar quantisation reorders
+# neighbours, and the tests are about the queries, not about approximate recall.
+CREATE_INDEX_QUERIES = {
+    "item_embedding": """
+        CREATE VECTOR INDEX item_embedding IF NOT EXISTS FOR (i:Item) ON i.embedding
+        OPTIONS {indexConfig: {`vector.dimensions`: $dims,
+                               `vector.similarity_function`: 'cosine',
+                               `vector.quantization.enabled`: false}}
+        """,
+    "item_search_vector": """
+        CREATE VECTOR INDEX item_search_vector IF NOT EXISTS FOR (i:Item) ON i.search_vector
+        OPTIONS {indexConfig: {`vector.dimensions`: $dims,
+                               `vector.similarity_function`: 'euclidean',
+                               `vector.quantization.enabled`: false}}
+        """,
+}
+INDEX_DIMS = {"item_embedding": DIM, "item_search_vector": DIM + 1}
+
+
+@dataclass
+class GraphSpec:
+    """A graph to write: vectors are short tuples, padded to ``DIM``; None = not trained."""
+
+    items: Mapping[str, Sequence[float] | None]
+    users: Mapping[str, Sequence[float] | None]
+    purchases: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    category_paths: Sequence[Sequence[str]] = ()
+    item_categories: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    brands: Mapping[str, str] = field(default_factory=dict)
+    item_brands: Mapping[str, str] = field(default_factory=dict)
+
+
+def padded(vector: Sequence[float]) -> list[float]:
+    return [*vector, *([0.0] * (DIM - len(vector)))]
+
+
+def dot(a: Sequence[float], b: Sequence[float]) -> float:
+    return sum(x * y for x, y in zip(a, b, strict=True))
+
+
+def cosine(a: Sequence[float], b: Sequence[float]) -> float:
+    return dot(a, b) / math.sqrt(dot(a, a) * dot(b, b))
+
+
+@contextmanager
+def vector_indexes(driver: Driver, timeout_s: float = 60.0) -> Iterator[None]:
+    """(Re)create the item vector indexes, wait until ONLINE, drop them when done.
+
+    Dropping afterwards lets a later ``apply_schema`` create the product's own configuration.
+    """
+    for name, create_query in CREATE_INDEX_QUERIES.items():
+        driver.execute_query("DROP INDEX $name IF EXISTS", name=name)
+        driver.execute_query(create_query, dims=INDEX_DIMS[name])
+    try:
+        deadline = time.monotonic() + timeout_s
+        names = list(CREATE_INDEX_QUERIES)
+        while True:
+            records, _, _ = driver.execute_query(
+                "SHOW VECTOR INDEXES YIELD name, state WHERE name IN $names RETURN state",
+                names=names,
+            )
+            if len(records) == len(names) and all(r["state"] == "ONLINE" for r in records):
+                break
+            assert time.monotonic() < deadline, "vector indexes not ONLINE in time"
+            time.sleep(0.1)
+        yield
+    finally:
+        for name in CREATE_INDEX_QUERIES:
+            driver.execute_query("DROP INDEX $name IF EXISTS", name=name)
+
+
+def write_graph(driver: Driver, spec: GraphSpec) -> None:
+    """Create the spec's nodes, relationships and embeddings in an empty database."""
+    categories = [
+        {
+            "id": " > ".join(path[: level + 1]),
+            "name": path[level],
+            "path": list(path[: level + 1]),
+            "level": level,
+            "parent": " > ".join(path[:level]) if level else None,
+        }
+        for path in spec.category_paths
+        for level in range(len(path))
+    ]
+    driver.execute_query(
+        """
+        UNWIND $categories AS c
+        MERGE (cat:Category {id: c.id})
+        SET cat.name = c.name, cat.path = c.path, cat.level = c.level
+        WITH cat, c WHERE c.parent IS NOT NULL
+        MERGE (parent:Category {id: c.parent})
+        MERGE (cat)-[:SUBCATEGORY_OF]->(parent)
+        """,
+        categories=categories,
+    )
+    driver.execute_query(
+        "UNWIND $brands AS b CREATE (:Brand {id: b.id, name: b.name})",
+        brands=[{"id": k, "name": v} for k, v in spec.brands.items()],
+    )
+    trained = [v for v in spec.items.values() if v is not None]
+    max_norm = max((math.sqrt(dot(v, v)) for v in trained), default=0.0)
+    items = [
+        {
+            "id": item_id,
+            "embedding": padded(v) if v is not None else None,
+            "search_vector": (
+                [*padded(v), math.sqrt(max(max_norm**2 - dot(v, v), 0.0))]
+                if v is not None
+                else None
+            ),
+            "brand": spec.item_brands.get(item_id),
+            "categories": list(spec.item_categories.get(item_id, [])),
+        }
+        for item_id, v in spec.items.items()
+    ]
+    driver.execute_query(
+        """
+        UNWIND $items AS row
+        CREATE (i:Item {id: row.id})
+        WITH i, row
+        CALL (i, row) {
+          WITH i, row WHERE row.embedding IS NOT NULL
+          CALL db.create.setNodeVectorProperty(i, 'embedding', row.embedding)
+          CALL db.create.setNodeVectorProperty(i, 'search_vector', row.search_vector)
+        }
+        CALL (i, row) {
+          MATCH (b:Brand {id: row.brand})
+          SET i.brand = b.name
+          CREATE (i)-[:MADE_BY]->(b)
+        }
+        CALL (i, row) {
+          UNWIND row.categories AS category_id
+          MATCH (c:Category {id: category_id})
+          CREATE (i)-[:IN_CATEGORY]->(c)
+        }
+        """,
+        items=items,
+    )
+    driver.execute_query(
+        """
+        UNWIND $users AS row
+        CREATE (u:User {id: row.id})
+        WITH u, row WHERE row.embedding IS NOT NULL
+        CALL db.create.setNodeVectorProperty(u, 'embedding', row.embedding)
+        """,
+        users=[
+            {"id": k, "embedding": padded(v) if v is not None else None}
+            for k, v in spec.users.items()
+        ],
+    )
+    driver.execute_query(
+        """
+        UNWIND $purchases AS p
+        MATCH (u:User {id: p.user}), (i:Item {id: p.item})
+        CREATE (u)-[:PURCHASED {seq: p.seq}]->(i)
+        """,
+        purchases=[
+            {"user": user, "item": item, "seq": seq}
+            for user, bought in spec.purchases.items()
+            for seq, item in enumerate(bought)
+        ],
+    )

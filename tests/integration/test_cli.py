@@ -1,0 +1,75 @@
+"""The command line as users run it: a real process against the real test server."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from neo4j import Driver
+
+from interestgraph.config import Settings
+
+pytestmark = pytest.mark.integration
+
+
+def _run(settings: Settings, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = dict(
+        os.environ,
+        NEO4J_URI=settings.bolt_uri,
+        NEO4J_USER=settings.neo4j_user,
+        NEO4J_PASSWORD=settings.password(),
+        INTERESTGRAPH_HOME=str(settings.home),
+        COLUMNS="200",
+    )
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "interestgraph", *args],
+        env=environment, capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+def test_cypher_prints_rows_as_json_lines(neo4j_settings: Settings, empty_db: Driver) -> None:
+    empty_db.execute_query("UNWIND ['b', 'a'] AS id CREATE (:Brand {id: id, name: toUpper(id)})")
+    result = _run(
+        neo4j_settings, "cypher",
+        "MATCH (b:Brand) WHERE b.id IN $ids RETURN b.id AS id, b.name AS name ORDER BY id",
+        "--param", 'ids=["a", "b"]',
+    )
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert rows == [{"id": "a", "name": "A"}, {"id": "b", "name": "B"}]
+
+
+def test_bad_cypher_is_one_line_error(neo4j_settings: Settings) -> None:
+    result = _run(neo4j_settings, "cypher", "MATCH (n RETURN n")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: Neo4j rejected the query")
+
+
+def test_wrong_password_is_one_line_error(neo4j_settings: Settings) -> None:
+    result = _run(neo4j_settings, "cypher", "RETURN 1", NEO4J_PASSWORD="wrong-password")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "refused user 'neo4j'" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_missing_dataset_is_one_line_error(neo4j_settings: Settings, tmp_path: Path) -> None:
+    result = _run(neo4j_settings, "ingest", "amazon-beauty", str(tmp_path / "nowhere"))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert str(tmp_path / "nowhere") in result.stderr
+
+
+def test_help_lists_every_command() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "interestgraph", "--help"],
+        capture_output=True, text=True, check=True, env=dict(os.environ, COLUMNS="200"),
+    )
+    for command in ("db", "cypher", "ingest", "train", "serve", "demo"):
+        assert f" {command} " in result.stdout

@@ -1,0 +1,204 @@
+"""Read-side queries against a small hand-made graph in a real Neo4j with real vector indexes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from neo4j import Driver, RoutingControl
+
+from graph_builder import GraphSpec, cosine, dot, vector_indexes, write_graph
+from interestgraph.errors import NotFound, NotTrained
+from interestgraph.serving.queries import RECOMMEND_QUERY
+from interestgraph.serving.recommend import (
+    get_user,
+    item_details,
+    recommend_items,
+    similar_items,
+    user_interests,
+)
+from interestgraph.serving.records import (
+    BrandRecord,
+    CategoryRecord,
+    InterestKind,
+    InterestRecord,
+    UserRecord,
+)
+
+pytestmark = pytest.mark.integration
+
+# 2-d vectors (padded with zeros): with u1 = (1, 0) the inner product is the first coordinate,
+# and u1 bought the six best; for u2 = (0.6, 0.8) the top four by inner product (i05 i10 i03 i01)
+# differ from the top four by cosine (i05 i03 i10 i06), as item norms differ.
+ITEM_VECTORS: dict[str, tuple[float, float]] = {
+    "i01": (1.2, 0.0),
+    "i02": (1.1, -0.5),
+    "i03": (1.0, 0.6),
+    "i04": (0.9, -0.9),
+    "i05": (0.8, 1.0),
+    "i06": (0.7, 0.2),
+    "i07": (0.6, 1.6),
+    "i08": (0.5, -0.8),
+    "i09": (0.4, 0.1),
+    "i10": (0.3, 1.3),
+    "i11": (0.2, -1.2),
+    "i12": (0.15, -0.3),
+}
+USER_VECTORS: dict[str, tuple[float, float]] = {
+    "u1": (1.0, 0.0),
+    "u2": (0.6, 0.8),
+    "u3": (0.0, 1.0),
+}
+PURCHASES = {"u1": ["i01", "i02", "i03", "i04", "i05", "i06"], "u2": ["i07"]}
+
+CATEGORY_PATHS = [
+    ["Makeup", "Nails", "Nail Polish"],
+    ["Makeup", "Nails", "Nail Art"],
+    ["Makeup", "Face", "Foundation"],
+    ["Skin Care", "Face", "Moisturizers"],
+]
+ITEM_CATEGORIES = {
+    "i01": ["Makeup > Nails > Nail Polish"],
+    "i02": ["Makeup > Nails > Nail Polish", "Makeup > Nails > Nail Art"],
+    "i03": ["Makeup > Face > Foundation"],
+    "i04": ["Skin Care > Face > Moisturizers"],
+    "i05": ["Makeup > Nails > Nail Art", "Skin Care > Face > Moisturizers"],
+}
+BRANDS = {"acme": "Acme", "zest": "Zest"}
+ITEM_BRANDS = {"i01": "acme", "i02": "acme", "i03": "acme", "i04": "zest", "i05": "zest"}
+
+SPEC = GraphSpec(
+    items={**ITEM_VECTORS, "i13": None},  # i13: an item no training run has reached yet
+    users={**USER_VECTORS, "u4": None},  # u4: likewise, a user
+    purchases=PURCHASES,
+    category_paths=CATEGORY_PATHS,
+    item_categories=ITEM_CATEGORIES,
+    brands=BRANDS,
+    item_brands=ITEM_BRANDS,
+)
+
+
+@pytest.fixture(scope="module")
+def indexes(neo4j_driver: Driver) -> Iterator[None]:
+    with vector_indexes(neo4j_driver):
+        yield
+
+
+@pytest.fixture
+def graph(indexes: None, empty_db: Driver) -> Driver:
+    """Users, items, brands, a 3-level category tree, purchases and hand-made embeddings."""
+    write_graph(empty_db, SPEC)
+    return empty_db
+
+
+def test_recommendations_exclude_purchases_and_fill_first(graph: Driver) -> None:
+    # u1 bought the six items with the highest inner product: a single top-4 query finds none.
+    naive, _, _ = graph.execute_query(
+        RECOMMEND_QUERY, user_id="u1", k=4, first=4, routing_=RoutingControl.READ
+    )
+    assert len(naive) < 4
+
+    found = recommend_items(graph, "u1", 4)
+
+    assert [s.item_id for s in found] == ["i07", "i08", "i09", "i10"]
+    assert not {s.item_id for s in found} & set(PURCHASES["u1"])
+
+
+def test_recommendations_return_all_unpurchased_when_first_exceeds_them(graph: Driver) -> None:
+    found = recommend_items(graph, "u1", 50)
+
+    assert [s.item_id for s in found] == ["i07", "i08", "i09", "i10", "i11", "i12"]
+
+
+def test_recommendations_rank_by_inner_product_notcosine(graph: Driver) -> None:
+    user = USER_VECTORS["u2"]
+    candidates = [i for i in ITEM_VECTORS if i not in PURCHASES["u2"]]
+    by_dot = sorted(candidates, key=lambda i: -dot(user, ITEM_VECTORS[i]))[:4]
+    by_cosine = sorted(candidates, key=lambda i: -cosine(user, ITEM_VECTORS[i]))[:4]
+    assert by_dot != by_cosine  # the data tells the two apart
+
+    found = recommend_items(graph, "u2", 4)
+
+    assert [s.item_id for s in found] == by_dot == ["i05", "i10", "i03", "i01"]
+    for scored in found:
+        assert scored.score == pytest.approx(dot(user, ITEM_VECTORS[scored.item_id]), abs=1e-6)
+
+
+def test_get_user_reports_training_and_purchases(graph: Driver) -> None:
+    assert get_user(graph, "u1") == UserRecord("u1", trained=True, purchases=6)
+    assert get_user(graph, "u4") == UserRecord("u4", trained=False, purchases=0)
+    with pytest.raises(NotFound, match="no user with id 'nobody'"):
+        get_user(graph, "nobody")
+
+
+def test_recommendations_unknown_or_untrained_user(graph: Driver) -> None:
+    with pytest.raises(NotFound, match="no user with id 'nobody'"):
+        recommend_items(graph, "nobody", 5)
+    with pytest.raises(NotTrained, match="u4"):
+        recommend_items(graph, "u4", 5)
+
+
+def test_similar_items_exclude_self_bycosine(graph: Driver) -> None:
+    anchor = ITEM_VECTORS["i05"]
+    others = sorted(
+        (i for i in ITEM_VECTORS if i != "i05"), key=lambda i: -cosine(anchor, ITEM_VECTORS[i])
+    )
+
+    top = similar_items(graph, "i05", 3)
+    everything = similar_items(graph, "i05", 50)
+
+    assert [s.item_id for s in top] == others[:3] == ["i07", "i03", "i10"]
+    for scored in top:
+        expected = cosine(anchor, ITEM_VECTORS[scored.item_id])
+        assert scored.score == pytest.approx(expected, abs=1e-5)
+    assert [s.item_id for s in everything] == others
+
+
+def test_similar_items_unknown_or_untrained_item(graph: Driver) -> None:
+    with pytest.raises(NotFound, match="no item with id 'nothing'"):
+        similar_items(graph, "nothing", 5)
+    with pytest.raises(NotTrained, match="i13"):
+        similar_items(graph, "i13", 5)
+
+
+def test_interests_count_each_purchase_once_per_category_and_ancestor(graph: Driver) -> None:
+    found = user_interests(graph, "u1", 100)
+
+    def share(kind: InterestKind, id_: str, name: str, count: int) -> InterestRecord:
+        return InterestRecord(kind, id_, name, count / 6, count)
+
+    assert found == [
+        share("category", "Makeup", "Makeup", 4),
+        share("brand", "acme", "Acme", 3),
+        share("category", "Makeup > Nails", "Nails", 3),
+        share("category", "Skin Care > Face", "Face", 2),
+        share("category", "Skin Care > Face > Moisturizers", "Moisturizers", 2),
+        share("category", "Makeup > Nails > Nail Art", "Nail Art", 2),
+        share("category", "Makeup > Nails > Nail Polish", "Nail Polish", 2),
+        share("category", "Skin Care", "Skin Care", 2),
+        share("brand", "zest", "Zest", 2),
+        share("category", "Makeup > Face", "Face", 1),
+        share("category", "Makeup > Face > Foundation", "Foundation", 1),
+    ]
+    assert user_interests(graph, "u1", 3) == found[:3]
+
+
+def test_interests_of_user_without_purchases_and_unknown_user(graph: Driver) -> None:
+    assert user_interests(graph, "u3", 10) == []
+    with pytest.raises(NotFound, match="no user with id 'nobody'"):
+        user_interests(graph, "nobody", 10)
+
+
+def test_item_details_batch_brand_and_categories(graph: Driver) -> None:
+    details = item_details(graph, ["i02", "i06", "i02", "unknown"])
+
+    assert set(details) == {"i02", "i06"}
+    assert details["i02"].brand == BrandRecord("acme", "Acme")
+    assert details["i02"].categories == (
+        CategoryRecord("Makeup > Nails > Nail Art", "Nail Art", ("Makeup", "Nails", "Nail Art")),
+        CategoryRecord(
+            "Makeup > Nails > Nail Polish", "Nail Polish", ("Makeup", "Nails", "Nail Polish")
+        ),
+    )
+    assert details["i06"].brand is None
+    assert details["i06"].categories == ()

@@ -1,0 +1,106 @@
+"""Error codes and masking of the GraphQL layer, with stand-in drivers that fail on purpose."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, cast
+
+import pytest
+from graphql import GraphQLError
+from neo4j import Driver
+from neo4j.exceptions import ServiceUnavailable, SessionExpired
+
+from interestgraph.api.context import make_context
+from interestgraph.api.errors import describe
+from interestgraph.api.schema import build_schema
+from interestgraph.errors import NotTrained
+from interestgraph.serving.queries import USER_STATUS_QUERY
+
+
+class FailingDriver:
+    """A driver whose every query raises ``error``."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def execute_query(self, query: str, **kwargs: Any) -> Any:
+        raise self.error
+
+
+def _execute(
+    query: str, error: Exception, variables: dict[str, Any] | None = None
+) -> list[GraphQLError]:
+    context = make_context(cast(Driver, FailingDriver(error)))
+    result = asyncio.run(build_schema().execute(query, variables, context_value=context))
+    assert result.errors is not None
+    return result.errors
+
+
+def test_unexpected_error_is_masked_and_logged(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.ERROR, logger="interestgraph.api.errors"):
+        errors = _execute('{ user(id: "u1") { id } }', RuntimeError("secret /etc/detail"))
+
+    assert [(e.message, e.extensions) for e in errors] == [("Internal error", {"code": "INTERNAL"})]
+    assert errors[0].path == ["user"]
+    assert "secret" not in str(errors[0].formatted)
+    assert "secret /etc/detail" in caplog.text
+    assert "Traceback" in caplog.text
+
+
+def test_lost_database_is_unavailable() -> None:
+    errors = _execute('{ item(id: "i1") { id } }', ServiceUnavailable("connection refused"))
+
+    assert errors[0].extensions == {"code": "UNAVAILABLE"}
+    assert "connection refused" not in errors[0].message
+
+
+@pytest.mark.parametrize(
+    ("original", "code"),
+    [
+        (SessionExpired("gone"), "UNAVAILABLE"),
+        (ServiceUnavailable("down"), "UNAVAILABLE"),
+        (NotTrained("no embedding"), "NOT_READY"),
+        (KeyError("x"), "INTERNAL"),
+    ],
+)
+def test_describe_maps_exceptions_to_codes(original: Exception, code: str) -> None:
+    assert describe(GraphQLError("raw", original_error=original))[0] == code
+
+
+class UserOnlyDriver:
+    """Knows one trained user; any query beyond looking it up is a test failure."""
+
+    def execute_query(self, query: str, **kwargs: Any) -> Any:
+        assert query == USER_STATUS_QUERY, "a bad argument must be refused before querying"
+        return [{"trained": True, "purchased": 0, "items": 5}], None, None
+
+
+@pytest.mark.parametrize("first", [0, -1, 101])
+def test_out_of_range_first_is_bad_input_before_any_query(first: int) -> None:
+    query = 'query($n: Int!) { user(id: "u1") { recommendations(first: $n) { score } } }'
+    context = make_context(cast(Driver, UserOnlyDriver()))
+
+    result = asyncio.run(build_schema().execute(query, {"n": first}, context_value=context))
+
+    assert result.errors is not None
+    assert result.errors[0].extensions == {"code": "BAD_INPUT"}
+    assert result.errors[0].message == f"first must be between 1 and 100, got {first}"
+
+
+def test_uncoercible_variable_is_bad_input() -> None:
+    errors = _execute(
+        'query($n: Int!) { user(id: "u1") { interests(first: $n) { name } } }',
+        AssertionError("never runs"),
+        {"n": "ten"},
+    )
+
+    assert errors[0].extensions == {"code": "BAD_INPUT"}
+    assert "ten" in errors[0].message
+
+
+def test_invalid_query_is_bad_input_with_its_message() -> None:
+    errors = _execute('{ user(id: "u1") { nope } }', AssertionError("never runs"))
+
+    assert errors[0].extensions == {"code": "BAD_INPUT"}
+    assert "nope" in errors[0].message
