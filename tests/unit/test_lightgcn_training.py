@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,14 +20,15 @@ from interestgraph.training import (
     train_lightgcn,
 )
 
-FAST = {"embedding_dim": 16, "num_layers": 2, "batch_size": 64, "eval_every": 5}
+SMALL = TrainingConfig(embedding_dim=16, num_layers=2, batch_size=64, eval_every=5)
 
 
 def _random_train(seed: int, num_users: int, num_items: int, num_edges: int) -> torch.Tensor:
     gen = torch.Generator().manual_seed(seed)
     pairs = torch.stack([torch.randint(num_users, (num_edges,), generator=gen),
                          torch.randint(num_items, (num_edges,), generator=gen)])
-    return torch.unique(pairs, dim=1)
+    unique: torch.Tensor = torch.unique(pairs, dim=1)
+    return unique
 
 
 def _clustered_split(seed: int) -> LeaveOneOutSplit:
@@ -64,7 +66,7 @@ def test_propagate_equals_pyg_lightgcn_with_gradients(num_layers: int) -> None:
     model = LightGCN(19, 8, num_layers, normalize=False)
 
     ours = propagate(model, adjacency)
-    (ours ** 2).sum().backward()
+    (ours ** 2).sum().backward()  # type: ignore[no-untyped-call]
     our_grad = model.embedding.weight.grad.clone()
     model.zero_grad()
     theirs = model.get_embedding(adjacency)
@@ -77,8 +79,7 @@ def test_propagate_equals_pyg_lightgcn_with_gradients(num_layers: int) -> None:
 @pytest.mark.parametrize("seed", [0, 1])
 def test_training_learns_clear_structure_far_better_than_random(seed: int) -> None:
     split = _clustered_split(seed)
-    config = TrainingConfig(epochs=40, lr=0.05, ks=(5,), select_metric="hr@5", seed=seed,
-                            **FAST)
+    config = replace(SMALL, epochs=40, lr=0.05, ks=(5,), select_metric="hr@5", seed=seed)
 
     result = train_lightgcn(split, config, device="cpu")
 
@@ -92,10 +93,10 @@ def test_training_learns_clear_structure_far_better_than_random(seed: int) -> No
 
 def test_same_seed_same_embeddings_other_seed_others() -> None:
     split = _clustered_split(0)
-    config = TrainingConfig(epochs=3, **FAST)
+    config = replace(SMALL, epochs=3)
     first = train_lightgcn(split, config, device="cpu")
     second = train_lightgcn(split, config, device="cpu")
-    other = train_lightgcn(split, TrainingConfig(epochs=3, seed=7, **FAST), device="cpu")
+    other = train_lightgcn(split, replace(config, seed=7), device="cpu")
     assert torch.equal(first.item_embedding, second.item_embedding)
     assert not torch.equal(first.item_embedding, other.item_embedding)
 
@@ -112,7 +113,7 @@ def test_early_stopping_keeps_the_best_epoch() -> None:
 
 
 def test_save_run_writes_config_metrics_timings_and_counts(tmp_path: Path) -> None:
-    result = train_lightgcn(_clustered_split(0), TrainingConfig(epochs=2, **FAST), device="cpu")
+    result = train_lightgcn(_clustered_split(0), replace(SMALL, epochs=2), device="cpu")
 
     path = save_run(result, tmp_path / "runs")
 

@@ -51,8 +51,10 @@ def test_known_items_are_masked() -> None:
 def test_batching_does_not_change_results(batch_size: int, seed: int) -> None:
     gen = torch.Generator().manual_seed(seed)
     user_emb, item_emb = torch.randn(40, 8, generator=gen), torch.randn(30, 8, generator=gen)
-    target = torch.stack([torch.randint(40, (25,), generator=gen), torch.randint(30, (25,), generator=gen)])
-    known = torch.stack([torch.randint(40, (60,), generator=gen), torch.randint(30, (60,), generator=gen)])
+    target = torch.stack([torch.randint(40, (25,), generator=gen),
+                          torch.randint(30, (25,), generator=gen)])
+    known = torch.stack([torch.randint(40, (60,), generator=gen),
+                         torch.randint(30, (60,), generator=gen)])
     reference = evaluate_ranking(user_emb, item_emb, target, known, batch_size=40)
     assert evaluate_ranking(user_emb, item_emb, target, known, batch_size=batch_size) == (
         pytest.approx(reference)

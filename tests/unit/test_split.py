@@ -49,7 +49,9 @@ def test_random_split_matches_per_user_reference(seed: int, num_users: int, num_
     by_user: dict[int, list[tuple[int, int]]] = {}
     for user, item, position in rows:
         by_user.setdefault(user, []).append((position, item))
-    expected_test, expected_val, expected_train = set(), set(), set()
+    expected_test: set[tuple[int, int]] = set()
+    expected_val: set[tuple[int, int]] = set()
+    expected_train: set[tuple[int, int]] = set()
     for user, bought in by_user.items():
         bought.sort(reverse=True)
         if len(bought) >= 3:

@@ -17,11 +17,11 @@ import numpy as np
 import pandas as pd
 import torch
 from neo4j import Driver, RoutingControl
-from neo4j.exceptions import Neo4jError
+from neo4j.exceptions import Neo4jError, ServiceUnavailable
 from torch import Tensor
 from torch_geometric.data import HeteroData
 
-from interestgraph.errors import BadInput, InterestGraphError
+from interestgraph.errors import BadInput, DatabaseUnavailable, InterestGraphError
 
 PURCHASED = ("user", "purchased", "item")
 IN_CATEGORY = ("item", "in_category", "category")
@@ -115,7 +115,9 @@ def export_training_graph(
 
     Raises:
         BadInput: ``batch_size`` < 1, duplicate ids, or a ``PURCHASED`` edge without ``seq``.
-        InterestGraphError: the graph changed during the export (an edge to an unseen node).
+        DatabaseUnavailable: Neo4j went away.
+        InterestGraphError: Neo4j refused a query, or the graph changed during the export (an
+            edge to a node the export did not see).
     """
     if batch_size < 1:
         raise BadInput(f"batch_size must be at least 1, got {batch_size}")
@@ -127,6 +129,8 @@ def export_training_graph(
         categories = _Grouped.fetch(driver, CATEGORY_PARENTS_QUERY, ("parents",),
                                     batch_size, database)
         brands = _Grouped.fetch(driver, BRAND_IDS_QUERY, (), batch_size, database)
+    except ServiceUnavailable as e:
+        raise DatabaseUnavailable(f"Neo4j went away during the export: {e}") from e
     except Neo4jError as e:
         raise InterestGraphError(f"export from Neo4j failed: {e.message}") from e
 
@@ -204,8 +208,8 @@ class _Grouped:
         """
         targets = self.fields[name]
         lengths = np.fromiter(map(len, targets), dtype=np.int64, count=len(targets))
-        source = np.repeat(source_lookup.get_indexer(self.sources), lengths)
-        target = target_lookup.get_indexer(list(chain.from_iterable(targets)))
+        source = np.repeat(source_lookup.get_indexer(pd.Index(self.sources)), lengths)
+        target = target_lookup.get_indexer(pd.Index(list(chain.from_iterable(targets))))
         if (target < 0).any():
             raise InterestGraphError(
                 f"the graph changed during the export ({name} point at unseen nodes): retry"

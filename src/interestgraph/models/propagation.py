@@ -13,7 +13,6 @@ from typing import Any
 
 import torch
 from torch import Tensor
-
 from torch_geometric.nn.models import LightGCN
 
 

@@ -94,4 +94,4 @@ def _metric_collection(ks: Sequence[int], num_items: int) -> LinkPredMetricColle
             f"precision@{k}": LinkPredPrecision(k),
             f"coverage@{k}": LinkPredCoverage(k, num_dst_nodes=num_items),
         }
-    return LinkPredMetricCollection(metrics)  # type: ignore[arg-type]
+    return LinkPredMetricCollection(metrics)

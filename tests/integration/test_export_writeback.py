@@ -1,0 +1,235 @@
+"""Export of a hand-made graph to PyG and write-back of embeddings, against a real Neo4j."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import torch
+from neo4j import Driver
+from neo4j.time import DateTime
+
+from interestgraph.errors import BadInput
+from interestgraph.export import ExportedGraph, export_training_graph
+from interestgraph.export.training_graph import IN_CATEGORY, MADE_BY, PURCHASED, SUBCATEGORY_OF
+from interestgraph.serving.writeback import VECTOR_INDEXES, write_embeddings
+
+pytestmark = pytest.mark.integration
+
+# Created in an order other than the sorted one, so the export has to sort.
+USERS = ["u3", "u1", "u0", "u2"]  # u0 bought nothing
+ITEMS = ["i5", "i2", "i4", "i1", "i3"]  # i4 was never bought
+CATEGORIES = ["Makeup > Nails", "Makeup", "Makeup > Eyes"]
+BRANDS = ["opi", "unused", "nyx"]
+PURCHASES = [("u1", "i2", 0), ("u1", "i1", 1), ("u1", "i3", 2), ("u2", "i3", 0),
+             ("u2", "i5", 1), ("u3", "i1", 0)]
+ITEM_CATEGORIES = [("i1", "Makeup > Nails"), ("i2", "Makeup > Nails"), ("i2", "Makeup > Eyes"),
+                   ("i3", "Makeup > Eyes")]
+ITEM_BRANDS = [("i1", "opi"), ("i3", "nyx")]
+SUBCATEGORIES = [("Makeup > Nails", "Makeup"), ("Makeup > Eyes", "Makeup")]
+
+CREATE_GRAPH_QUERY = """
+UNWIND $users AS id CREATE (:User {id: id})
+WITH count(*) AS _ UNWIND $items AS id CREATE (:Item {id: id})
+WITH count(*) AS _ UNWIND $categories AS id CREATE (:Category {id: id, name: id})
+WITH count(*) AS _ UNWIND $brands AS id CREATE (:Brand {id: id, name: id})
+WITH count(*) AS _ UNWIND $purchases AS p
+MATCH (u:User {id: p[0]}), (i:Item {id: p[1]}) CREATE (u)-[:PURCHASED {seq: p[2]}]->(i)
+WITH count(*) AS _ UNWIND $item_categories AS p
+MATCH (i:Item {id: p[0]}), (c:Category {id: p[1]}) CREATE (i)-[:IN_CATEGORY]->(c)
+WITH count(*) AS _ UNWIND $item_brands AS p
+MATCH (i:Item {id: p[0]}), (b:Brand {id: p[1]}) CREATE (i)-[:MADE_BY]->(b)
+WITH count(*) AS _ UNWIND $subcategories AS p
+MATCH (c:Category {id: p[0]}), (parent:Category {id: p[1]}) CREATE (c)-[:SUBCATEGORY_OF]->(parent)
+"""
+
+# For the user (1, 0, 0, 0) the inner product is the first coordinate: i5 > i2 > i3 > i1 > i4,
+# while cosine would put i1 first; the augmented distances² (19 − 2·ip) are 13, 15, 17, 18, 21.
+ITEM_VECTORS = {
+    "i1": [0.5, 0.0, 0.0, 0.0],
+    "i2": [2.0, 2.0, 0.0, 0.0],
+    "i3": [1.0, 0.0, 1.0, 0.0],
+    "i4": [-1.0, 0.0, 0.0, 1.0],
+    "i5": [3.0, 0.0, 0.0, 3.0],
+}
+USER_VECTORS = {"u0": [1.0, 0.0, 0.0, 0.0], "u1": [0.0, 1.0, 0.0, 0.0],
+                "u2": [0.0, 0.0, 1.0, 0.0], "u3": [0.0, 0.0, 0.0, 1.0]}
+
+
+@pytest.fixture
+def graph(empty_db: Driver) -> Iterator[Driver]:
+    """The hand-made graph; the vector indexes are dropped before and after, as others need 64."""
+    _drop_vector_indexes(empty_db)
+    empty_db.execute_query(
+        CREATE_GRAPH_QUERY,
+        users=USERS, items=ITEMS, categories=CATEGORIES, brands=BRANDS,
+        purchases=[list(p) for p in PURCHASES],
+        item_categories=[list(p) for p in ITEM_CATEGORIES],
+        item_brands=[list(p) for p in ITEM_BRANDS],
+        subcategories=[list(p) for p in SUBCATEGORIES],
+    )
+    yield empty_db
+    _drop_vector_indexes(empty_db)
+
+
+def _drop_vector_indexes(driver: Driver) -> None:
+    for spec in VECTOR_INDEXES:
+        driver.execute_query("DROP INDEX $name IF EXISTS", name=spec.name)
+
+
+def _edges(exported: ExportedGraph, edge_type: tuple[str, str, str]) -> set[tuple[str, str]]:
+    ids = {"user": exported.user_ids, "item": exported.item_ids,
+           "category": exported.category_ids, "brand": exported.brand_ids}
+    src, _, dst = edge_type
+    edge_index = exported.data[edge_type].edge_index
+    return {(ids[src][s], ids[dst][d]) for s, d in edge_index.T.tolist()}
+
+
+@pytest.mark.parametrize("batch_size", [1, 2, 10000])
+def test_export_counts_ids_and_edges(graph: Driver, batch_size: int) -> None:
+    exported = export_training_graph(graph, batch_size=batch_size)
+
+    assert exported.counts() == {
+        "users": 4, "items": 5, "categories": 3, "brands": 3,
+        "purchased": 6, "in_category": 4, "made_by": 2, "subcategory_of": 2,
+    }
+    assert exported.user_ids == sorted(USERS)
+    assert exported.item_ids == sorted(ITEMS)
+    assert exported.category_ids == sorted(CATEGORIES)
+    assert exported.brand_ids == sorted(BRANDS)
+    for ids, index in [(exported.user_ids, exported.user_index),
+                       (exported.item_ids, exported.item_index),
+                       (exported.category_ids, exported.category_index),
+                       (exported.brand_ids, exported.brand_index)]:
+        assert [ids[index[node_id]] for node_id in ids] == ids
+
+    purchased = exported.data[PURCHASED]
+    with_seq = {
+        (exported.user_ids[u], exported.item_ids[i], s)
+        for (u, i), s in zip(purchased.edge_index.T.tolist(), purchased.seq.tolist(), strict=True)
+    }
+    assert with_seq == set(PURCHASES)
+    assert _edges(exported, IN_CATEGORY) == set(ITEM_CATEGORIES)
+    assert _edges(exported, MADE_BY) == set(ITEM_BRANDS)
+    assert _edges(exported, SUBCATEGORY_OF) == set(SUBCATEGORIES)
+
+
+def test_indices_and_edge_order_are_stable_across_exports(graph: Driver) -> None:
+    first = export_training_graph(graph, batch_size=3)
+    graph.execute_query("CREATE (:User {id: 'u9'})")  # sorts last: no existing index moves
+    second = export_training_graph(graph)
+
+    assert second.user_ids[:4] == first.user_ids
+    assert second.item_index == first.item_index
+    for edge_type in first.data.edge_types:
+        assert torch.equal(first.data[edge_type].edge_index, second.data[edge_type].edge_index)
+    assert torch.equal(first.data[PURCHASED].seq, second.data[PURCHASED].seq)
+
+
+def test_purchase_without_seq_is_bad_input(graph: Driver) -> None:
+    graph.execute_query(
+        "MATCH (u:User {id: 'u0'}), (i:Item {id: 'i4'}) CREATE (u)-[:PURCHASED]->(i)"
+    )
+    with pytest.raises(BadInput, match="seq"):
+        export_training_graph(graph)
+
+
+def _vectors(exported: ExportedGraph) -> tuple[torch.Tensor, torch.Tensor]:
+    return (torch.tensor([USER_VECTORS[u] for u in exported.user_ids]),
+            torch.tensor([ITEM_VECTORS[i] for i in exported.item_ids]))
+
+
+def test_write_back_stores_vectors_and_indexes_them(graph: Driver) -> None:
+    exported = export_training_graph(graph)
+    user_emb, item_emb = _vectors(exported)
+
+    report = write_embeddings(graph, exported, user_emb, item_emb, model_id="run-1", batch_size=2)
+
+    assert (report.users_written, report.items_written, report.dimension) == (4, 5, 4)
+    assert sorted(report.indexes_created) == sorted(spec.name for spec in VECTOR_INDEXES)
+    records, _, _ = graph.execute_query(
+        "MATCH (i:Item {id: 'i2'}) RETURN i.embedding AS e, i.search_vector AS s, "
+        "i.embedding_model AS model, i.embedding_trained_at AS at"
+    )
+    stored = records[0]
+    assert stored["e"] == pytest.approx(ITEM_VECTORS["i2"])
+    assert stored["s"] == pytest.approx([2.0, 2.0, 0.0, 0.0, (18 - 8) ** 0.5], rel=1e-6)
+    assert stored["model"] == "run-1"
+    assert isinstance(stored["at"], DateTime)
+
+    # Cosine index: every item's nearest neighbour is itself.
+    records, _, _ = graph.execute_query(
+        "MATCH (i:Item) CALL db.index.vector.queryNodes('item_embedding', 1, i.embedding) "
+        "YIELD node, score RETURN i.id AS id, node.id AS nearest, score"
+    )
+    assert {r["id"]: r["nearest"] for r in records} == {i: i for i in ITEMS}
+    assert min(r["score"] for r in records) > 0.999
+
+    # Euclidean index over search vectors: a user's query [u, 0] returns inner-product order.
+    records, _, _ = graph.execute_query(
+        "MATCH (u:User {id: 'u0'}) "
+        "CALL db.index.vector.queryNodes('item_search_vector', 5, u.embedding + [0.0]) "
+        "YIELD node RETURN node.id AS id"
+    )
+    assert [r["id"] for r in records] == ["i5", "i2", "i3", "i1", "i4"]
+
+
+def test_new_dimension_recreates_indexes_and_stale_vectors_go(graph: Driver) -> None:
+    exported = export_training_graph(graph)
+    user_emb, item_emb = _vectors(exported)
+    write_embeddings(graph, exported, user_emb, item_emb, model_id="run-1")
+    graph.execute_query("CREATE (:Item {id: 'i9', embedding: [1.0, 2.0, 3.0, 4.0], "
+                        "embedding_model: 'run-1'})")  # reached by run-1, unknown to run-2's export
+
+    again = write_embeddings(graph, exported, user_emb[:, :3], item_emb[:, :3], model_id="run-2")
+    unchanged = write_embeddings(graph, exported, user_emb[:, :3], item_emb[:, :3],
+                                 model_id="run-3")
+
+    assert sorted(again.indexes_created) == sorted(spec.name for spec in VECTOR_INDEXES)
+    assert again.stale_removed == 1
+    assert unchanged.indexes_created == []
+    records, _, _ = graph.execute_query(
+        "SHOW VECTOR INDEXES YIELD name, state, options "
+        "RETURN name, state, options.indexConfig.`vector.dimensions` AS dims"
+    )
+    assert {r["name"]: (r["state"], r["dims"]) for r in records} == {
+        "item_embedding": ("ONLINE", 3), "item_search_vector": ("ONLINE", 4),
+        "user_embedding": ("ONLINE", 3),
+    }
+    records, _, _ = graph.execute_query("MATCH (i:Item {id: 'i9'}) RETURN i.embedding AS e")
+    assert records[0]["e"] is None
+
+
+def test_quantized_index_of_the_right_dimension_is_recreated(graph: Driver) -> None:
+    # As cypher/schema.cypher creates it: Neo4j's default int8 quantization, which reorders MIPS.
+    graph.execute_query(
+        "CREATE VECTOR INDEX item_search_vector FOR (i:Item) ON i.search_vector "
+        "OPTIONS {indexConfig: {`vector.dimensions`: 5, `vector.similarity_function`: 'euclidean'}}"
+    )
+    exported = export_training_graph(graph)
+    report = write_embeddings(graph, exported, *_vectors(exported), model_id="run-1")
+    assert "item_search_vector" in report.indexes_created
+
+
+@pytest.mark.parametrize(
+    ("user_shape", "item_shape"),
+    [((4, 4), (5, 3)),  # dimensions differ
+     ((3, 4), (5, 4)),  # a user row missing
+     ((4, 4), (6, 4)),  # an item row too many
+     ((4, 0), (5, 0))],  # no dimensions
+)
+def test_write_back_refuses_mismatched_shapes(
+    graph: Driver, user_shape: tuple[int, int], item_shape: tuple[int, int]
+) -> None:
+    exported = export_training_graph(graph)
+    with pytest.raises(BadInput):
+        write_embeddings(graph, exported, torch.ones(user_shape), torch.ones(item_shape),
+                         model_id="bad")
+
+
+def test_write_back_refuses_nan(graph: Driver) -> None:
+    exported = export_training_graph(graph)
+    user_emb, item_emb = _vectors(exported)
+    item_emb[0, 0] = float("nan")
+    with pytest.raises(BadInput, match="NaN"):
+        write_embeddings(graph, exported, user_emb, item_emb, model_id="bad")
