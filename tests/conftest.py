@@ -57,5 +57,7 @@ def neo4j_driver(neo4j_settings: Settings) -> Iterator[Driver]:
 def empty_db(neo4j_driver: Driver) -> Driver:
     """The session's driver over an empty database (data and embeddings of earlier tests gone)."""
     with neo4j_driver.session() as session:
-        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+        session.run(
+            "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+        ).consume()
     return neo4j_driver

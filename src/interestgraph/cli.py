@@ -24,6 +24,8 @@ from interestgraph.errors import BadInput, DatabaseUnavailable, InterestGraphErr
 
 if TYPE_CHECKING:
     from interestgraph.ingest.report import IngestReport
+    from interestgraph.pipeline import TrainReport
+    from interestgraph.training.run import TrainingConfig
 
 
 class IngestSource(StrEnum):
@@ -219,6 +221,68 @@ def ingest(
     _print_ingest_report(report)
 
 
+def _print_train_report(report: TrainReport) -> None:
+    result = report.result
+    console.print("graph: " + ", ".join(f"{name} {n:,}" for name, n in report.graph_counts.items()))
+    console.print("split: " + ", ".join(f"{name} {n:,}" for name, n in report.split_counts.items()))
+    table = Table(
+        title=f"LightGCN test metrics (full ranking, best epoch {result.best_epoch})",
+        title_justify="left",
+    )
+    table.add_column("metric")
+    table.add_column("@10", justify="right")
+    table.add_column("@20", justify="right")
+    for name in ("recall", "ndcg", "hr", "precision"):
+        at10 = result.test_metrics.get(f"{name}@10")
+        at20 = result.test_metrics.get(f"{name}@20")
+        if at10 is not None and at20 is not None:
+            table.add_row(name, f"{at10:.4f}", f"{at20:.4f}")
+    console.print(table)
+    console.print(
+        f"device {result.device}, {result.seconds_per_epoch:.2f} s/epoch; "
+        + ", ".join(f"{stage} {sec:.1f} s" for stage, sec in report.stage_seconds.items())
+    )
+    console.print(
+        f"embeddings written: {report.writeback.users_written:,} users, "
+        f"{report.writeback.items_written:,} items (model {report.writeback.model_id}, "
+        f"dim {report.writeback.dimension}); run saved to {report.run_path}"
+    )
+
+
+def _run_training(
+    settings: Settings, driver: Driver, config: TrainingConfig, device: str | None
+) -> TrainReport:
+    from interestgraph.pipeline import train_and_publish
+
+    with _progress() as progress:
+        return train_and_publish(driver, settings, config, device=device, progress=progress)
+
+
+EpochsOption = Annotated[int, typer.Option(min=1, help="training epochs")]
+DeviceOption = Annotated[
+    str | None, typer.Option(help="cpu, cuda, cuda:1 ... (default: CUDA when available)")
+]
+
+
+@app.command("train")
+def train(
+    epochs: EpochsOption = 30,
+    dim: Annotated[int, typer.Option(min=1, help="embedding dimension")] = 64,
+    layers: Annotated[int, typer.Option(min=0, help="LightGCN propagation layers")] = 3,
+    lr: Annotated[float, typer.Option(min=0.0, help="Adam learning rate")] = 0.01,
+    seed: Annotated[int, typer.Option(help="random seed")] = 42,
+    device: DeviceOption = None,
+) -> None:
+    """Export the graph, train LightGCN (BPR), print metrics, write embeddings back."""
+    from interestgraph.db.connection import connect
+    from interestgraph.training.run import TrainingConfig
+
+    config = TrainingConfig(epochs=epochs, embedding_dim=dim, num_layers=layers, lr=lr, seed=seed)
+    with connect(_settings()) as driver:
+        report = _run_training(_settings(), driver, config, device)
+    _print_train_report(report)
+
+
 @app.command("serve")
 def serve(
     host: Annotated[str | None, typer.Option(help="default INTERESTGRAPH_API_HOST")] = None,
@@ -241,6 +305,62 @@ def serve(
     uvicorn.run(
         create_app(settings), host=settings.api_host, port=settings.api_port, log_level="warning"
     )
+
+
+@app.command("demo")
+def demo(
+    epochs: EpochsOption = 30,
+    device: DeviceOption = None,
+    serve_api: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="keep serving GraphQL at the end")
+    ] = True,
+) -> None:
+    """The main job: start Neo4j, ingest Amazon Beauty, train, write back, serve GraphQL."""
+    import uvicorn
+
+    from interestgraph.api.app import create_app
+    from interestgraph.db.connection import connect
+    from interestgraph.db.server import LocalNeo4jServer
+    from interestgraph.demo import pick_demo_subjects, show_when_serving
+    from interestgraph.training.run import TrainingConfig
+
+    settings = _settings()
+    dataset_dir = settings.data_dir / IngestSource.AMAZON_BEAUTY.value
+    if not dataset_dir.is_dir():
+        raise BadInput(
+            f"dataset folder not found: {dataset_dir} (set INTERESTGRAPH_DATA to the folder "
+            "holding amazon-beauty/)"
+        )
+    config = TrainingConfig(epochs=epochs)
+    if settings.manages_local_server:
+        console.rule("1. Neo4j")
+        status = LocalNeo4jServer(settings).start()
+        console.print(
+            f"Neo4j running (pid {status.pid}): Bolt {status.bolt_uri}, "
+            f"Browser {status.http_url}/browser/ (user {settings.neo4j_user}, "
+            f"password in {settings.password_file})"
+        )
+    with connect(settings) as driver:
+        console.rule("2. ingest (schema, Amazon Beauty)")
+        _print_ingest_report(_run_ingest(settings, driver, dataset_dir))
+        console.rule("3. export, train LightGCN, write embeddings back")
+        _print_train_report(_run_training(settings, driver, config, device))
+        subjects = pick_demo_subjects(driver)
+    if not serve_api or subjects is None:
+        return
+    console.rule("4. GraphQL")
+    url = f"http://{settings.api_host}:{settings.api_port}/graphql"
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings),
+            host=settings.api_host,
+            port=settings.api_port,
+            log_level="warning",
+        )
+    )
+    console.print(f"GraphQL (GraphiQL in a browser) at {url}; Ctrl-C stops")
+    show_when_serving(lambda: server.started, url, subjects, typer.echo)
+    server.run()
 
 
 def main() -> None:

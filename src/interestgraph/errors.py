@@ -2,6 +2,9 @@
 
 The CLI prints these as one line; the GraphQL layer maps each to an error code. Anything else is a
 bug and is masked.
+
+Subclass names say what went wrong (``NotFound``, ``BadInput``), as STYLE.md and the GraphQL codes
+do, rather than carry an ``Error`` suffix; hence the ``noqa: N818`` on those classes.
 """
 
 
@@ -11,19 +14,19 @@ class InterestGraphError(Exception):
     code = "INTERNAL"
 
 
-class BadInput(InterestGraphError):
+class BadInput(InterestGraphError):  # noqa: N818
     """The caller gave something unusable: a bad argument, a missing file, a malformed dataset."""
 
     code = "BAD_INPUT"
 
 
-class NotFound(InterestGraphError):
+class NotFound(InterestGraphError):  # noqa: N818
     """An id that does not exist in the graph."""
 
     code = "NOT_FOUND"
 
 
-class DatabaseUnavailable(InterestGraphError):
+class DatabaseUnavailable(InterestGraphError):  # noqa: N818
     """Neo4j cannot be reached (not started, wrong address, stopped while running)."""
 
     code = "UNAVAILABLE"
@@ -41,7 +44,13 @@ class ServerStartError(InterestGraphError):
     code = "UNAVAILABLE"
 
 
-class NotTrained(InterestGraphError):
+class SchemaError(InterestGraphError):
+    """A schema statement was refused, or an index failed or did not come ONLINE in time."""
+
+    code = "NOT_READY"
+
+
+class NotTrained(InterestGraphError):  # noqa: N818
     """A query needs embeddings that no training run has written yet."""
 
     code = "NOT_READY"

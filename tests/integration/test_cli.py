@@ -28,16 +28,22 @@ def _run(settings: Settings, *args: str, **env: str) -> subprocess.CompletedProc
     environment.update(env)
     return subprocess.run(
         [sys.executable, "-m", "interestgraph", *args],
-        env=environment, capture_output=True, text=True, timeout=120, check=False,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
 def test_cypher_prints_rows_as_json_lines(neo4j_settings: Settings, empty_db: Driver) -> None:
     empty_db.execute_query("UNWIND ['b', 'a'] AS id CREATE (:Brand {id: id, name: toUpper(id)})")
     result = _run(
-        neo4j_settings, "cypher",
+        neo4j_settings,
+        "cypher",
         "MATCH (b:Brand) WHERE b.id IN $ids RETURN b.id AS id, b.name AS name ORDER BY id",
-        "--param", 'ids=["a", "b"]',
+        "--param",
+        'ids=["a", "b"]',
     )
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
@@ -69,7 +75,10 @@ def test_missing_dataset_is_one_line_error(neo4j_settings: Settings, tmp_path: P
 def test_help_lists_every_command() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "interestgraph", "--help"],
-        capture_output=True, text=True, check=True, env=dict(os.environ, COLUMNS="200"),
+        capture_output=True,
+        text=True,
+        check=True,
+        env=dict(os.environ, COLUMNS="200"),
     )
     for command in ("db", "cypher", "ingest", "train", "serve", "demo"):
         assert f" {command} " in result.stdout

@@ -21,10 +21,20 @@ USERS = ["u3", "u1", "u0", "u2"]  # u0 bought nothing
 ITEMS = ["i5", "i2", "i4", "i1", "i3"]  # i4 was never bought
 CATEGORIES = ["Makeup > Nails", "Makeup", "Makeup > Eyes"]
 BRANDS = ["opi", "unused", "nyx"]
-PURCHASES = [("u1", "i2", 0), ("u1", "i1", 1), ("u1", "i3", 2), ("u2", "i3", 0),
-             ("u2", "i5", 1), ("u3", "i1", 0)]
-ITEM_CATEGORIES = [("i1", "Makeup > Nails"), ("i2", "Makeup > Nails"), ("i2", "Makeup > Eyes"),
-                   ("i3", "Makeup > Eyes")]
+PURCHASES = [
+    ("u1", "i2", 0),
+    ("u1", "i1", 1),
+    ("u1", "i3", 2),
+    ("u2", "i3", 0),
+    ("u2", "i5", 1),
+    ("u3", "i1", 0),
+]
+ITEM_CATEGORIES = [
+    ("i1", "Makeup > Nails"),
+    ("i2", "Makeup > Nails"),
+    ("i2", "Makeup > Eyes"),
+    ("i3", "Makeup > Eyes"),
+]
 ITEM_BRANDS = [("i1", "opi"), ("i3", "nyx")]
 SUBCATEGORIES = [("Makeup > Nails", "Makeup"), ("Makeup > Eyes", "Makeup")]
 
@@ -52,8 +62,12 @@ ITEM_VECTORS = {
     "i4": [-1.0, 0.0, 0.0, 1.0],
     "i5": [3.0, 0.0, 0.0, 3.0],
 }
-USER_VECTORS = {"u0": [1.0, 0.0, 0.0, 0.0], "u1": [0.0, 1.0, 0.0, 0.0],
-                "u2": [0.0, 0.0, 1.0, 0.0], "u3": [0.0, 0.0, 0.0, 1.0]}
+USER_VECTORS = {
+    "u0": [1.0, 0.0, 0.0, 0.0],
+    "u1": [0.0, 1.0, 0.0, 0.0],
+    "u2": [0.0, 0.0, 1.0, 0.0],
+    "u3": [0.0, 0.0, 0.0, 1.0],
+}
 
 
 @pytest.fixture
@@ -62,7 +76,10 @@ def graph(empty_db: Driver) -> Iterator[Driver]:
     _drop_vector_indexes(empty_db)
     empty_db.execute_query(
         CREATE_GRAPH_QUERY,
-        users=USERS, items=ITEMS, categories=CATEGORIES, brands=BRANDS,
+        users=USERS,
+        items=ITEMS,
+        categories=CATEGORIES,
+        brands=BRANDS,
         purchases=[list(p) for p in PURCHASES],
         item_categories=[list(p) for p in ITEM_CATEGORIES],
         item_brands=[list(p) for p in ITEM_BRANDS],
@@ -78,8 +95,12 @@ def _drop_vector_indexes(driver: Driver) -> None:
 
 
 def _edges(exported: ExportedGraph, edge_type: tuple[str, str, str]) -> set[tuple[str, str]]:
-    ids = {"user": exported.user_ids, "item": exported.item_ids,
-           "category": exported.category_ids, "brand": exported.brand_ids}
+    ids = {
+        "user": exported.user_ids,
+        "item": exported.item_ids,
+        "category": exported.category_ids,
+        "brand": exported.brand_ids,
+    }
     src, _, dst = edge_type
     edge_index = exported.data[edge_type].edge_index
     return {(ids[src][s], ids[dst][d]) for s, d in edge_index.T.tolist()}
@@ -90,17 +111,25 @@ def test_export_counts_ids_and_edges(graph: Driver, batch_size: int) -> None:
     exported = export_training_graph(graph, batch_size=batch_size)
 
     assert exported.counts() == {
-        "users": 4, "items": 5, "categories": 3, "brands": 3,
-        "purchased": 6, "in_category": 4, "made_by": 2, "subcategory_of": 2,
+        "users": 4,
+        "items": 5,
+        "categories": 3,
+        "brands": 3,
+        "purchased": 6,
+        "in_category": 4,
+        "made_by": 2,
+        "subcategory_of": 2,
     }
     assert exported.user_ids == sorted(USERS)
     assert exported.item_ids == sorted(ITEMS)
     assert exported.category_ids == sorted(CATEGORIES)
     assert exported.brand_ids == sorted(BRANDS)
-    for ids, index in [(exported.user_ids, exported.user_index),
-                       (exported.item_ids, exported.item_index),
-                       (exported.category_ids, exported.category_index),
-                       (exported.brand_ids, exported.brand_index)]:
+    for ids, index in [
+        (exported.user_ids, exported.user_index),
+        (exported.item_ids, exported.item_index),
+        (exported.category_ids, exported.category_index),
+        (exported.brand_ids, exported.brand_index),
+    ]:
         assert [ids[index[node_id]] for node_id in ids] == ids
 
     purchased = exported.data[PURCHASED]
@@ -135,8 +164,10 @@ def test_purchase_without_seq_is_bad_input(graph: Driver) -> None:
 
 
 def _vectors(exported: ExportedGraph) -> tuple[torch.Tensor, torch.Tensor]:
-    return (torch.tensor([USER_VECTORS[u] for u in exported.user_ids]),
-            torch.tensor([ITEM_VECTORS[i] for i in exported.item_ids]))
+    return (
+        torch.tensor([USER_VECTORS[u] for u in exported.user_ids]),
+        torch.tensor([ITEM_VECTORS[i] for i in exported.item_ids]),
+    )
 
 
 def test_write_back_stores_vectors_and_indexes_them(graph: Driver) -> None:
@@ -178,12 +209,14 @@ def test_new_dimension_recreates_indexes_and_stale_vectors_go(graph: Driver) -> 
     exported = export_training_graph(graph)
     user_emb, item_emb = _vectors(exported)
     write_embeddings(graph, exported, user_emb, item_emb, model_id="run-1")
-    graph.execute_query("CREATE (:Item {id: 'i9', embedding: [1.0, 2.0, 3.0, 4.0], "
-                        "embedding_model: 'run-1'})")  # reached by run-1, unknown to run-2's export
+    graph.execute_query(
+        "CREATE (:Item {id: 'i9', embedding: [1.0, 2.0, 3.0, 4.0], embedding_model: 'run-1'})"
+    )  # reached by run-1, unknown to run-2's export
 
     again = write_embeddings(graph, exported, user_emb[:, :3], item_emb[:, :3], model_id="run-2")
-    unchanged = write_embeddings(graph, exported, user_emb[:, :3], item_emb[:, :3],
-                                 model_id="run-3")
+    unchanged = write_embeddings(
+        graph, exported, user_emb[:, :3], item_emb[:, :3], model_id="run-3"
+    )
 
     assert sorted(again.indexes_created) == sorted(spec.name for spec in VECTOR_INDEXES)
     assert again.stale_removed == 1
@@ -193,7 +226,8 @@ def test_new_dimension_recreates_indexes_and_stale_vectors_go(graph: Driver) -> 
         "RETURN name, state, options.indexConfig.`vector.dimensions` AS dims"
     )
     assert {r["name"]: (r["state"], r["dims"]) for r in records} == {
-        "item_embedding": ("ONLINE", 3), "item_search_vector": ("ONLINE", 4),
+        "item_embedding": ("ONLINE", 3),
+        "item_search_vector": ("ONLINE", 4),
         "user_embedding": ("ONLINE", 3),
     }
     records, _, _ = graph.execute_query("MATCH (i:Item {id: 'i9'}) RETURN i.embedding AS e")
@@ -213,18 +247,21 @@ def test_quantized_index_of_the_right_dimension_is_recreated(graph: Driver) -> N
 
 @pytest.mark.parametrize(
     ("user_shape", "item_shape"),
-    [((4, 4), (5, 3)),  # dimensions differ
-     ((3, 4), (5, 4)),  # a user row missing
-     ((4, 4), (6, 4)),  # an item row too many
-     ((4, 0), (5, 0))],  # no dimensions
+    [
+        ((4, 4), (5, 3)),  # dimensions differ
+        ((3, 4), (5, 4)),  # a user row missing
+        ((4, 4), (6, 4)),  # an item row too many
+        ((4, 0), (5, 0)),
+    ],  # no dimensions
 )
 def test_write_back_refuses_mismatched_shapes(
     graph: Driver, user_shape: tuple[int, int], item_shape: tuple[int, int]
 ) -> None:
     exported = export_training_graph(graph)
     with pytest.raises(BadInput):
-        write_embeddings(graph, exported, torch.ones(user_shape), torch.ones(item_shape),
-                         model_id="bad")
+        write_embeddings(
+            graph, exported, torch.ones(user_shape), torch.ones(item_shape), model_id="bad"
+        )
 
 
 def test_write_back_refuses_nan(graph: Driver) -> None:

@@ -15,8 +15,8 @@ from neo4j import Driver
 from rich.console import Console
 from rich.progress import Progress
 
-from interestgraph.db.schema import SchemaError, apply_schema, wait_for_indexes
-from interestgraph.errors import BadInput
+from interestgraph.db.schema import apply_schema, wait_for_indexes
+from interestgraph.errors import BadInput, SchemaError
 from interestgraph.ingest import IngestReport, ingest_amazon_beauty
 
 pytestmark = pytest.mark.integration

@@ -86,7 +86,8 @@ def test_wrong_password_is_a_clear_error(neo4j_settings: Settings) -> None:
 
 
 def test_unreachable_server_is_a_clear_error(tmp_path: Path) -> None:
-    settings = _settings(tmp_path, neo4j_uri=f"bolt://127.0.0.1:{find_free_port()}",
-                         neo4j_password="x")
+    settings = _settings(
+        tmp_path, neo4j_uri=f"bolt://127.0.0.1:{find_free_port()}", neo4j_password="x"
+    )
     with pytest.raises(DatabaseUnavailable, match="cannot reach Neo4j"):
         connect(settings)

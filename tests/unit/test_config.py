@@ -13,8 +13,14 @@ from interestgraph.errors import BadInput
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "INTERESTGRAPH_HOME",
-                 "INTERESTGRAPH_BOLT_PORT", "INTERESTGRAPH_DATA"):
+    for name in (
+        "NEO4J_URI",
+        "NEO4J_USER",
+        "NEO4J_PASSWORD",
+        "INTERESTGRAPH_HOME",
+        "INTERESTGRAPH_BOLT_PORT",
+        "INTERESTGRAPH_DATA",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .env file
 

@@ -25,8 +25,12 @@ SMALL = TrainingConfig(embedding_dim=16, num_layers=2, batch_size=64, eval_every
 
 def _random_train(seed: int, num_users: int, num_items: int, num_edges: int) -> torch.Tensor:
     gen = torch.Generator().manual_seed(seed)
-    pairs = torch.stack([torch.randint(num_users, (num_edges,), generator=gen),
-                         torch.randint(num_items, (num_edges,), generator=gen)])
+    pairs = torch.stack(
+        [
+            torch.randint(num_users, (num_edges,), generator=gen),
+            torch.randint(num_items, (num_edges,), generator=gen),
+        ]
+    )
     unique: torch.Tensor = torch.unique(pairs, dim=1)
     return unique
 
@@ -45,8 +49,9 @@ def _clustered_split(seed: int) -> LeaveOneOutSplit:
 
 
 @pytest.mark.parametrize(("seed", "num_users", "num_items"), [(0, 3, 4), (1, 20, 9)])
-def test_bipartite_adjacency_is_symmetric_normalised(seed: int, num_users: int,
-                                                     num_items: int) -> None:
+def test_bipartite_adjacency_is_symmetric_normalised(
+    seed: int, num_users: int, num_items: int
+) -> None:
     train = _random_train(seed, num_users, num_items, 30)
     dense = bipartite_adjacency(train, num_users, num_items).to_dense()
 
@@ -66,11 +71,11 @@ def test_propagate_equals_pyg_lightgcn_with_gradients(num_layers: int) -> None:
     model = LightGCN(19, 8, num_layers, normalize=False)
 
     ours = propagate(model, adjacency)
-    (ours ** 2).sum().backward()  # type: ignore[no-untyped-call]
+    (ours**2).sum().backward()  # type: ignore[no-untyped-call]
     our_grad = model.embedding.weight.grad.clone()
     model.zero_grad()
     theirs = model.get_embedding(adjacency)
-    (theirs ** 2).sum().backward()
+    (theirs**2).sum().backward()
 
     assert torch.allclose(ours, theirs, atol=1e-6)
     assert torch.allclose(our_grad, model.embedding.weight.grad, atol=1e-5)
@@ -104,8 +109,9 @@ def test_same_seed_same_embeddings_other_seed_others() -> None:
 def test_early_stopping_keeps_the_best_epoch() -> None:
     # A learning rate this small never changes the ranking: no evaluation after the first is
     # better, so training stops after `patience` more evaluations.
-    config = TrainingConfig(epochs=50, lr=1e-12, eval_every=1, patience=2, embedding_dim=8,
-                            batch_size=64)
+    config = TrainingConfig(
+        epochs=50, lr=1e-12, eval_every=1, patience=2, embedding_dim=8, batch_size=64
+    )
     result = train_lightgcn(_clustered_split(0), config, device="cpu")
     assert result.best_epoch == 1
     assert len(result.epoch_seconds) == 3
@@ -115,22 +121,33 @@ def test_early_stopping_keeps_the_best_epoch() -> None:
 def test_save_run_writes_config_metrics_timings_and_counts(tmp_path: Path) -> None:
     result = train_lightgcn(_clustered_split(0), replace(SMALL, epochs=2), device="cpu")
 
-    path = save_run(result, tmp_path / "runs")
+    path = save_run(result, tmp_path / "runs", stage_seconds={"export": 1.5})
 
     assert path == tmp_path / "runs" / f"{result.run_id}.json"
     record = json.loads(path.read_text())
     assert record["config"]["embedding_dim"] == 16
     assert record["dataset"]["users"] == 40
     assert record["metrics"]["test"]["recall@20"] == result.test_metrics["recall@20"]
-    assert set(record["timings"]) == {"seconds_per_epoch", "epoch_seconds", "eval_seconds",
-                                      "total_seconds"}
+    assert set(record["timings"]) == {
+        "seconds_per_epoch",
+        "epoch_seconds",
+        "eval_seconds",
+        "total_seconds",
+        "stages",
+    }
+    assert record["timings"]["stages"] == {"export": 1.5}
     assert "user_embedding" not in record
 
 
 @pytest.mark.parametrize(
     "overrides",
-    [{"epochs": 0}, {"lr": -1.0}, {"num_layers": -1}, {"reg": -0.1},
-     {"ks": (10,), "select_metric": "recall@20"}],
+    [
+        {"epochs": 0},
+        {"lr": -1.0},
+        {"num_layers": -1},
+        {"reg": -0.1},
+        {"ks": (10,), "select_metric": "recall@20"},
+    ],
 )
 def test_bad_config_is_bad_input(overrides: dict[str, object]) -> None:
     with pytest.raises(BadInput):

@@ -29,11 +29,16 @@ def test_hand_computed_values() -> None:
     ndcg_user0 = 1 / math.log2(3)  # hit at rank 2, one relevant item
     ndcg_user1 = 1 / (1 + 1 / math.log2(3))  # hit at rank 1, two relevant items
     expected = {
-        "hr@1": 0.5, "hr@2": 1.0,
-        "recall@1": (0 + 0.5) / 2, "recall@2": (1 + 0.5) / 2,
-        "precision@1": (0 + 1) / 2, "precision@2": (0.5 + 0.5) / 2,
-        "ndcg@1": (0 + 1) / 2, "ndcg@2": (ndcg_user0 + ndcg_user1) / 2,
-        "coverage@1": 2 / 5, "coverage@2": 3 / 5,  # {1, 3} and {1, 2, 3}
+        "hr@1": 0.5,
+        "hr@2": 1.0,
+        "recall@1": (0 + 0.5) / 2,
+        "recall@2": (1 + 0.5) / 2,
+        "precision@1": (0 + 1) / 2,
+        "precision@2": (0.5 + 0.5) / 2,
+        "ndcg@1": (0 + 1) / 2,
+        "ndcg@2": (ndcg_user0 + ndcg_user1) / 2,
+        "coverage@1": 2 / 5,
+        "coverage@2": 3 / 5,  # {1, 3} and {1, 2, 3}
     }
     assert metrics == pytest.approx(expected, abs=1e-6)
 
@@ -51,10 +56,12 @@ def test_known_items_are_masked() -> None:
 def test_batching_does_not_change_results(batch_size: int, seed: int) -> None:
     gen = torch.Generator().manual_seed(seed)
     user_emb, item_emb = torch.randn(40, 8, generator=gen), torch.randn(30, 8, generator=gen)
-    target = torch.stack([torch.randint(40, (25,), generator=gen),
-                          torch.randint(30, (25,), generator=gen)])
-    known = torch.stack([torch.randint(40, (60,), generator=gen),
-                         torch.randint(30, (60,), generator=gen)])
+    target = torch.stack(
+        [torch.randint(40, (25,), generator=gen), torch.randint(30, (25,), generator=gen)]
+    )
+    known = torch.stack(
+        [torch.randint(40, (60,), generator=gen), torch.randint(30, (60,), generator=gen)]
+    )
     reference = evaluate_ranking(user_emb, item_emb, target, known, batch_size=40)
     assert evaluate_ranking(user_emb, item_emb, target, known, batch_size=batch_size) == (
         pytest.approx(reference)

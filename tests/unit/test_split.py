@@ -28,7 +28,11 @@ def test_hand_made_split() -> None:
     assert _pairs(split.train) == {(0, 1), (0, 3), (1, 4), (1, 0), (2, 1)}
     assert split.num_short_users == 1
     assert split.counts() == {
-        "users": 4, "items": 5, "train_edges": 5, "val_edges": 2, "test_edges": 2,
+        "users": 4,
+        "items": 5,
+        "train_edges": 5,
+        "val_edges": 2,
+        "test_edges": 2,
         "short_users": 1,
     }
 

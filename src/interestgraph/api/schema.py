@@ -40,4 +40,3 @@ def write_sdl(path: Path = SDL_PATH) -> Path:
     """Write the SDL file reviewers diff."""
     path.write_text(print_sdl(), encoding="utf-8")
     return path
-

@@ -13,19 +13,13 @@ from neo4j import Driver, RoutingControl
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
 from interestgraph.config import REPO_ROOT
-from interestgraph.errors import BadInput, DatabaseUnavailable, InterestGraphError
+from interestgraph.errors import BadInput, DatabaseUnavailable, SchemaError
 
 SCHEMA_PATH = REPO_ROOT / "cypher" / "schema.cypher"
 INDEX_STATES_QUERY = (
     "SHOW INDEXES YIELD name, state, failureMessage RETURN name, state, failureMessage"
 )
 POLL_INTERVAL_S = 0.2
-
-
-class SchemaError(InterestGraphError):
-    """A schema statement was refused, or an index failed or did not come ONLINE in time."""
-
-    code = "NOT_READY"
 
 
 def split_statements(text: str) -> list[str]:
@@ -64,7 +58,7 @@ def split_statements(text: str) -> list[str]:
     return [s.strip() for s in statements if s.strip()]
 
 
-def apply_schema(driver: Driver, path: Path | None = None, *, database: str | None = None) -> int:
+def apply_schema(driver: Driver, path: Path | None = None) -> int:
     """Run every statement of the schema file; safe to repeat. Returns the statements applied."""
     schema_path = path or SCHEMA_PATH
     try:
@@ -74,7 +68,7 @@ def apply_schema(driver: Driver, path: Path | None = None, *, database: str | No
     statements = split_statements(text)
     for number, statement in enumerate(statements, start=1):
         try:
-            driver.execute_query(statement, database_=database)
+            driver.execute_query(statement)
         except ServiceUnavailable as e:
             raise DatabaseUnavailable(f"lost Neo4j while applying {schema_path}: {e}") from e
         except Neo4jError as e:
@@ -85,9 +79,7 @@ def apply_schema(driver: Driver, path: Path | None = None, *, database: str | No
     return len(statements)
 
 
-def wait_for_indexes(
-    driver: Driver, timeout_s: float = 300.0, *, database: str | None = None
-) -> None:
+def wait_for_indexes(driver: Driver, timeout_s: float = 300.0) -> None:
     """Block until every index is ONLINE, so queries right after a schema change can use them.
 
     Raises:
@@ -95,9 +87,7 @@ def wait_for_indexes(
     """
     deadline = time.monotonic() + timeout_s
     while True:
-        records, _, _ = driver.execute_query(
-            INDEX_STATES_QUERY, database_=database, routing_=RoutingControl.READ
-        )
+        records, _, _ = driver.execute_query(INDEX_STATES_QUERY, routing_=RoutingControl.READ)
         failed = [r for r in records if r["state"] == "FAILED"]
         if failed:
             details = "; ".join(f"{r['name']}: {r['failureMessage']}" for r in failed)

@@ -112,7 +112,10 @@ class LocalNeo4jServer:
                 "run `make neo4j` from the repository"
             )
         result = subprocess.run(
-            [mvn, "-q", "-B", "-f", str(pom), "package"], capture_output=True, text=True, check=False
+            [mvn, "-q", "-B", "-f", str(pom), "package"],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if result.returncode != 0 or not self.is_installed():
             tail = (result.stdout + result.stderr).strip().splitlines()[-5:]
@@ -127,7 +130,9 @@ class LocalNeo4jServer:
             return str(Path(java_home) / "bin" / "java")
         java = shutil.which("java")
         if java is None:
-            raise ServerStartError("no `java` on PATH and JAVA_HOME unset: Neo4j 5.26 needs Java 17+")
+            raise ServerStartError(
+                "no `java` on PATH and JAVA_HOME unset: Neo4j 5.26 needs Java 17+"
+            )
         return java
 
     # -- configuration ------------------------------------------------------------------------
@@ -172,9 +177,19 @@ class LocalNeo4jServer:
         )
         env = dict(os.environ, NEO4J_HOME=str(self.root), NEO4J_CONF=str(self.conf_dir))
         result = subprocess.run(
-            [self._java(), "-cp", f"{self.lib_dir}/*", ADMIN_TOOL, "dbms",
-             "set-initial-password", password],
-            env=env, capture_output=True, text=True, check=False,
+            [
+                self._java(),
+                "-cp",
+                f"{self.lib_dir}/*",
+                ADMIN_TOOL,
+                "dbms",
+                "set-initial-password",
+                password,
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if result.returncode != 0:
             raise ServerStartError(
@@ -225,14 +240,24 @@ class LocalNeo4jServer:
         self._ensure_password()
         console = self.logs_dir / "console.log"
         command = [
-            self._java(), f"-Xms{s.neo4j_heap}", f"-Xmx{s.neo4j_heap}", *JVM_FLAGS,
-            "-cp", self._classpath(), ENTRY_POINT,
-            f"--home-dir={self.root}", f"--config-dir={self.conf_dir}",
+            self._java(),
+            f"-Xms{s.neo4j_heap}",
+            f"-Xmx{s.neo4j_heap}",
+            *JVM_FLAGS,
+            "-cp",
+            self._classpath(),
+            ENTRY_POINT,
+            f"--home-dir={self.root}",
+            f"--config-dir={self.conf_dir}",
         ]
         with console.open("ab") as log:
             process = subprocess.Popen(
-                command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                cwd=self.root, start_new_session=True,
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                cwd=self.root,
+                start_new_session=True,
             )
         self.pid_file.write_text(str(process.pid), encoding="utf-8")
         deadline = time.monotonic() + s.neo4j_start_timeout_s

@@ -98,20 +98,19 @@ class ExportedGraph:
     def counts(self) -> dict[str, int]:
         """Node and edge counts by name, for run reports and logs."""
         nodes = {_PLURALS[t]: int(self.data[t].num_nodes) for t in self.data.node_types}
-        edges = {rel: int(self.data[(s, rel, d)].edge_index.size(1))
-                 for s, rel, d in self.data.edge_types}
+        edges = {
+            rel: int(self.data[(s, rel, d)].edge_index.size(1))
+            for s, rel, d in self.data.edge_types
+        }
         return nodes | edges
 
 
-def export_training_graph(
-    driver: Driver, *, batch_size: int = 10000, database: str | None = None
-) -> ExportedGraph:
+def export_training_graph(driver: Driver, *, batch_size: int = 10000) -> ExportedGraph:
     """Read users, items, categories, brands and their edges into an :class:`ExportedGraph`.
 
     Args:
         driver: an open driver.
         batch_size: source nodes per page (per record); a page carries all their edges.
-        database: the Neo4j database, or the server's default.
 
     Raises:
         BadInput: ``batch_size`` < 1, duplicate ids, or a ``PURCHASED`` edge without ``seq``.
@@ -122,13 +121,10 @@ def export_training_graph(
     if batch_size < 1:
         raise BadInput(f"batch_size must be at least 1, got {batch_size}")
     try:
-        users = _Grouped.fetch(driver, USER_PURCHASES_QUERY, ("targets", "seqs"),
-                               batch_size, database)
-        items = _Grouped.fetch(driver, ITEM_LINKS_QUERY, ("categories", "brands"),
-                               batch_size, database)
-        categories = _Grouped.fetch(driver, CATEGORY_PARENTS_QUERY, ("parents",),
-                                    batch_size, database)
-        brands = _Grouped.fetch(driver, BRAND_IDS_QUERY, (), batch_size, database)
+        users = _Grouped.fetch(driver, USER_PURCHASES_QUERY, ("targets", "seqs"), batch_size)
+        items = _Grouped.fetch(driver, ITEM_LINKS_QUERY, ("categories", "brands"), batch_size)
+        categories = _Grouped.fetch(driver, CATEGORY_PARENTS_QUERY, ("parents",), batch_size)
+        brands = _Grouped.fetch(driver, BRAND_IDS_QUERY, (), batch_size)
     except ServiceUnavailable as e:
         raise DatabaseUnavailable(f"Neo4j went away during the export: {e}") from e
     except Neo4jError as e:
@@ -184,10 +180,9 @@ class _Grouped:
         query: str,
         field_names: tuple[str, ...],
         batch_size: int,
-        database: str | None,
     ) -> _Grouped:
         grouped = cls(sources=[], fields={name: [] for name in field_names})
-        for record in _pages(driver, query, batch_size, database):
+        for record in _pages(driver, query, batch_size):
             grouped.sources.extend(record["sources"])
             for name in field_names:
                 grouped.fields[name].extend(record[name])
@@ -222,15 +217,12 @@ class _Grouped:
         return sum(map(len, self.fields[name]))
 
 
-def _pages(
-    driver: Driver, query: str, batch_size: int, database: str | None
-) -> Iterator[Any]:
+def _pages(driver: Driver, query: str, batch_size: int) -> Iterator[Any]:
     """Yield one record per page of source nodes, following the ``last`` cursor until empty."""
     after = ""
     while True:
         records, _, _ = driver.execute_query(
-            query, {"after": after, "limit": batch_size},
-            routing_=RoutingControl.READ, database_=database,
+            query, {"after": after, "limit": batch_size}, routing_=RoutingControl.READ
         )
         record = records[0]
         if not record["sources"]:

@@ -36,7 +36,6 @@ def ingest_amazon_beauty(
     batch_size: int = DEFAULT_BATCH_SIZE,
     rejects_path: Path | None = None,
     progress: Progress | None = None,
-    database: str | None = None,
 ) -> IngestReport:
     """Load Amazon Beauty into the graph of docs/graph-model.md; running it again is a no-op.
 
@@ -65,7 +64,7 @@ def ingest_amazon_beauty(
     report.seconds["read"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    apply_schema(driver, database=database)
+    apply_schema(driver)
     report.seconds["schema"] = time.perf_counter() - start
 
     stages: list[tuple[str, Writer, pd.DataFrame]] = [
@@ -84,7 +83,6 @@ def ingest_amazon_beauty(
             driver,
             frame,
             batch_size=batch_size,
-            database=database,
             advance=_advance(progress, f"write {kind}", len(frame)),
         )
         report.written[kind] = result.written

@@ -78,7 +78,6 @@ class WriteOptions(TypedDict, total=False):
     """Keyword options every ``write_*`` function passes on to :func:`write_rows`."""
 
     batch_size: int
-    database: str | None
     advance: Advance | None
 
 
@@ -110,7 +109,6 @@ def write_rows(
     frame: pd.DataFrame,
     *,
     batch_size: int = DEFAULT_BATCH_SIZE,
-    database: str | None = None,
     advance: Advance | None = None,
 ) -> WriteResult:
     """Send ``frame`` as ``$rows`` to ``query`` in batches, one managed transaction each.
@@ -120,7 +118,7 @@ def write_rows(
     rows = _records(frame)
     written = created = 0
     try:
-        with driver.session(database=database) as session:
+        with driver.session() as session:
             for start in range(0, len(rows), batch_size):
                 batch = rows[start : start + batch_size]
                 result = session.execute_write(_write_batch, query, batch)

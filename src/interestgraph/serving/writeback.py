@@ -126,7 +126,6 @@ def write_embeddings(
     *,
     model_id: str,
     batch_size: int = 5000,
-    database: str | None = None,
     index_timeout_s: float = 300.0,
 ) -> WritebackReport:
     """Store user and item embeddings (rows in the export's index order) and index them.
@@ -138,7 +137,6 @@ def write_embeddings(
         item_emb: ``[I, d]``, I = ``len(exported.item_ids)``.
         model_id: the run id, stored as ``embedding_model``.
         batch_size: nodes per write transaction.
-        database: the Neo4j database, or the server's default.
         index_timeout_s: how long to wait for the vector indexes to come ONLINE.
 
     Raises:
@@ -154,26 +152,35 @@ def write_embeddings(
     trained_at = datetime.now(UTC)
     common = {"model_id": model_id, "trained_at": trained_at}
     try:
-        created = _ensure_vector_indexes(driver, dimension, database)
+        created = _ensure_vector_indexes(driver, dimension)
         users_written = sum(
-            _write(driver, WRITE_USER_EMBEDDINGS_QUERY, database,
-                   ids=exported.user_ids[start:start + batch_size],
-                   vectors=users[start:start + batch_size].tolist(), **common)
+            _write(
+                driver,
+                WRITE_USER_EMBEDDINGS_QUERY,
+                ids=exported.user_ids[start : start + batch_size],
+                vectors=users[start : start + batch_size].tolist(),
+                **common,
+            )
             for start in range(0, len(exported.user_ids), batch_size)
         )
         items_written = sum(
-            _write(driver, WRITE_ITEM_EMBEDDINGS_QUERY, database,
-                   ids=exported.item_ids[start:start + batch_size],
-                   vectors=items[start:start + batch_size].tolist(),
-                   search_vectors=search[start:start + batch_size].tolist(), **common)
+            _write(
+                driver,
+                WRITE_ITEM_EMBEDDINGS_QUERY,
+                ids=exported.item_ids[start : start + batch_size],
+                vectors=items[start : start + batch_size].tolist(),
+                search_vectors=search[start : start + batch_size].tolist(),
+                **common,
+            )
             for start in range(0, len(exported.item_ids), batch_size)
         )
-        records, _, _ = driver.execute_query(REMOVE_STALE_EMBEDDINGS_QUERY, {"model_id": model_id},
-                                             routing_=RoutingControl.WRITE, database_=database)
+        records, _, _ = driver.execute_query(
+            REMOVE_STALE_EMBEDDINGS_QUERY, {"model_id": model_id}, routing_=RoutingControl.WRITE
+        )
         for spec in VECTOR_INDEXES:
-            driver.execute_query(AWAIT_INDEX_QUERY,
-                                 {"name": spec.name, "timeout_s": index_timeout_s},
-                                 database_=database)
+            driver.execute_query(
+                AWAIT_INDEX_QUERY, {"name": spec.name, "timeout_s": index_timeout_s}
+            )
     except ServiceUnavailable as e:
         raise DatabaseUnavailable(f"Neo4j went away during the embedding write-back: {e}") from e
     except Neo4jError as e:
@@ -189,8 +196,9 @@ def write_embeddings(
     )
 
 
-def _check_shapes(exported: ExportedGraph, user_emb: Tensor, item_emb: Tensor,
-                  batch_size: int) -> int:
+def _check_shapes(
+    exported: ExportedGraph, user_emb: Tensor, item_emb: Tensor, batch_size: int
+) -> int:
     expected = {"user": len(exported.user_ids), "item": len(exported.item_ids)}
     for kind, emb in (("user", user_emb), ("item", item_emb)):
         if emb.dim() != 2 or emb.size(0) != expected[kind] or emb.size(1) < 1:
@@ -209,13 +217,12 @@ def _check_shapes(exported: ExportedGraph, user_emb: Tensor, item_emb: Tensor,
     return int(user_emb.size(1))
 
 
-def _ensure_vector_indexes(driver: Driver, dimension: int, database: str | None) -> list[str]:
+def _ensure_vector_indexes(driver: Driver, dimension: int) -> list[str]:
     """Create missing vector indexes; drop and recreate those of another shape or quantized.
 
     Returns the names of the indexes created.
     """
-    records, _, _ = driver.execute_query(SHOW_VECTOR_INDEXES_QUERY, routing_=RoutingControl.READ,
-                                         database_=database)
+    records, _, _ = driver.execute_query(SHOW_VECTOR_INDEXES_QUERY, routing_=RoutingControl.READ)
     existing = {record["name"]: record for record in records}
     created = []
     for spec in VECTOR_INDEXES:
@@ -224,8 +231,8 @@ def _ensure_vector_indexes(driver: Driver, dimension: int, database: str | None)
         if record is not None and _matches(record, spec, wanted):
             continue
         if record is not None:
-            driver.execute_query(DROP_INDEX_QUERY, {"name": spec.name}, database_=database)
-        driver.execute_query(spec.create_query, {"dimensions": wanted}, database_=database)
+            driver.execute_query(DROP_INDEX_QUERY, {"name": spec.name})
+        driver.execute_query(spec.create_query, {"dimensions": wanted})
         created.append(spec.name)
     return created
 
@@ -241,7 +248,6 @@ def _matches(record: Any, spec: VectorIndexSpec, dimensions: int) -> bool:
     )
 
 
-def _write(driver: Driver, query: str, database: str | None, **params: Any) -> int:
-    records, _, _ = driver.execute_query(query, params, routing_=RoutingControl.WRITE,
-                                         database_=database)
+def _write(driver: Driver, query: str, **params: Any) -> int:
+    records, _, _ = driver.execute_query(query, params, routing_=RoutingControl.WRITE)
     return int(records[0]["written"])

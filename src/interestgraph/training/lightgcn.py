@@ -83,8 +83,9 @@ def train_lightgcn(
     num_users, num_items = split.num_users, split.num_items
     train = split.train.to(dev)
     adjacency = bipartite_adjacency(train, num_users, num_items)
-    model = LightGCN(num_users + num_items, config.embedding_dim, config.num_layers,
-                     normalize=False).to(dev)
+    model = LightGCN(
+        num_users + num_items, config.embedding_dim, config.num_layers, normalize=False
+    ).to(dev)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
     task = progress.add_task("LightGCN", total=config.epochs) if progress is not None else None
 
@@ -97,15 +98,22 @@ def train_lightgcn(
     for epoch in range(1, config.epochs + 1):
         model.train()
         tick = time.perf_counter()
-        loss = _train_epoch(model, optimizer, adjacency, train, num_users, num_items, config,
-                            generator)
+        loss = _train_epoch(
+            model, optimizer, adjacency, train, num_users, num_items, config, generator
+        )
         _synchronize(dev)
         epoch_seconds.append(time.perf_counter() - tick)
         if epoch % config.eval_every == 0 or epoch == config.epochs:
             tick = time.perf_counter()
             emb = _embed(model, adjacency)
-            val = evaluate_ranking(emb[:num_users], emb[num_users:], split.val, split.train,
-                                   ks=config.ks, batch_size=config.eval_batch_size)
+            val = evaluate_ranking(
+                emb[:num_users],
+                emb[num_users:],
+                split.val,
+                split.train,
+                ks=config.ks,
+                batch_size=config.eval_batch_size,
+            )
             eval_seconds += time.perf_counter() - tick
             history.append({"epoch": epoch, "loss": loss} | val)
             logger.info("epoch %d loss %.4f val %s", epoch, loss, val)
@@ -116,9 +124,14 @@ def train_lightgcn(
             else:
                 evals_since_best += 1
         if progress is not None and task is not None:
-            progress.update(task, advance=1, description=(
-                f"LightGCN loss {loss:.4f} best val {config.select_metric} {max(best_score, 0):.4f}"
-            ))
+            progress.update(
+                task,
+                advance=1,
+                description=(
+                    f"LightGCN loss {loss:.4f} "
+                    f"best val {config.select_metric} {max(best_score, 0):.4f}"
+                ),
+            )
         if evals_since_best >= config.patience:
             logger.info("early stop at epoch %d: best was epoch %d", epoch, best_epoch)
             break
@@ -128,8 +141,14 @@ def train_lightgcn(
     tick = time.perf_counter()
     known = torch.cat([split.train, split.val], dim=1)
     emb = _embed(model, bipartite_adjacency(known.to(dev), num_users, num_items))
-    test = evaluate_ranking(emb[:num_users], emb[num_users:], split.test, known,
-                            ks=config.ks, batch_size=config.eval_batch_size)
+    test = evaluate_ranking(
+        emb[:num_users],
+        emb[num_users:],
+        split.test,
+        known,
+        ks=config.ks,
+        batch_size=config.eval_batch_size,
+    )
     eval_seconds += time.perf_counter() - tick
     every = torch.cat([known, split.test], dim=1).to(dev)
     final = _embed(model, bipartite_adjacency(every, num_users, num_items)).float().cpu()
@@ -166,16 +185,16 @@ def _train_epoch(
     negatives = torch.randint(num_items, (num_edges,), generator=generator, device=train.device)
     total = torch.zeros((), device=train.device)
     for start in range(0, num_edges, config.batch_size):
-        batch = perm[start:start + config.batch_size]
+        batch = perm[start : start + config.batch_size]
         user = train[0, batch]
         pos = train[1, batch] + num_users
-        neg = negatives[start:start + batch.numel()] + num_users
+        neg = negatives[start : start + batch.numel()] + num_users
         emb = propagate(model, adjacency)  # [U + I, d]
         pos_score = (emb[user] * emb[pos]).sum(dim=-1)
         neg_score = (emb[user] * emb[neg]).sum(dim=-1)
-        loss = model.recommendation_loss(pos_score, neg_score,
-                                         node_id=torch.cat([user, pos, neg]),
-                                         lambda_reg=config.reg)
+        loss = model.recommendation_loss(
+            pos_score, neg_score, node_id=torch.cat([user, pos, neg]), lambda_reg=config.reg
+        )
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()

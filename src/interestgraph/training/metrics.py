@@ -70,7 +70,7 @@ def evaluate_ranking(
     row_of = torch.full((user_emb.size(0),), -1, dtype=torch.long, device=device)
     with torch.no_grad():
         for start in range(0, users.numel(), batch_size):
-            batch = users[start:start + batch_size]
+            batch = users[start : start + batch_size]
             row_of[batch] = torch.arange(batch.numel(), device=device)
             scores = user_emb[batch] @ item_emb.T  # [B, I]
             known_rows = row_of[known[0]]

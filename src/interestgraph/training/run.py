@@ -40,9 +40,13 @@ class TrainingConfig:
 
     def __post_init__(self) -> None:
         positive = {
-            "epochs": self.epochs, "embedding_dim": self.embedding_dim, "lr": self.lr,
-            "batch_size": self.batch_size, "eval_every": self.eval_every,
-            "patience": self.patience, "eval_batch_size": self.eval_batch_size,
+            "epochs": self.epochs,
+            "embedding_dim": self.embedding_dim,
+            "lr": self.lr,
+            "batch_size": self.batch_size,
+            "eval_every": self.eval_every,
+            "patience": self.patience,
+            "eval_batch_size": self.eval_batch_size,
         }
         bad = [name for name, value in positive.items() if value <= 0]
         if bad or self.num_layers < 0 or self.reg < 0:
@@ -85,10 +89,13 @@ def new_run_id(now: datetime | None = None) -> str:
     return f"lightgcn-{now:%Y%m%d-%H%M%S}-{now.microsecond // 1000:03d}"
 
 
-def save_run(result: TrainingResult, runs_dir: Path) -> Path:
+def save_run(
+    result: TrainingResult, runs_dir: Path, *, stage_seconds: dict[str, float] | None = None
+) -> Path:
     """Write the run's config, metrics, timings and dataset counts (not tensors) as JSON.
 
-    Returns the path, ``runs_dir/<run_id>.json``.
+    ``stage_seconds`` adds the wall time of the pipeline stages around training (export,
+    write-back, ...) to the record. Returns the path, ``runs_dir/<run_id>.json``.
     """
     record: dict[str, Any] = {
         "run_id": result.run_id,
@@ -103,6 +110,7 @@ def save_run(result: TrainingResult, runs_dir: Path) -> Path:
             "epoch_seconds": result.epoch_seconds,
             "eval_seconds": result.eval_seconds,
             "total_seconds": result.total_seconds,
+            "stages": stage_seconds or {},
         },
         "metrics": {"val": result.val_metrics, "test": result.test_metrics},
         "history": result.history,

@@ -84,7 +84,8 @@ def leave_one_out_split(
     if num_short_users:
         logger.info(
             "%d users have fewer than %d interactions: all kept in train, not evaluated",
-            num_short_users, MIN_INTERACTIONS,
+            num_short_users,
+            MIN_INTERACTIONS,
         )
     return LeaveOneOutSplit(
         train=edges[:, ~(test_mask | val_mask)],

@@ -1,0 +1,88 @@
+"""The main job after ingest: export the graph, train LightGCN, write embeddings back, record it.
+
+One function so that the CLI's `train` and `demo` and the end-to-end test run the same code.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from neo4j import Driver
+from rich.progress import Progress
+
+from interestgraph.config import Settings
+from interestgraph.export.training_graph import PURCHASED, ExportedGraph, export_training_graph
+from interestgraph.serving.writeback import WritebackReport, write_embeddings
+from interestgraph.training.lightgcn import train_lightgcn
+from interestgraph.training.run import TrainingConfig, TrainingResult, save_run
+from interestgraph.training.split import LeaveOneOutSplit, leave_one_out_split
+
+
+@dataclass(frozen=True)
+class TrainReport:
+    """What `interestgraph train` reports: graph sizes, metrics, stage timings, the run file."""
+
+    graph_counts: dict[str, int]
+    split_counts: dict[str, int]
+    result: TrainingResult
+    writeback: WritebackReport
+    stage_seconds: dict[str, float]
+    run_path: Path
+
+
+def split_exported(exported: ExportedGraph) -> LeaveOneOutSplit:
+    """Leave-one-out split of the exported purchases, by their sequence order."""
+    store = exported.data[PURCHASED]
+    return leave_one_out_split(
+        store.edge_index,
+        store.seq,
+        num_users=len(exported.user_ids),
+        num_items=len(exported.item_ids),
+    )
+
+
+def train_and_publish(
+    driver: Driver,
+    settings: Settings,
+    config: TrainingConfig,
+    *,
+    device: str | torch.device | None = None,
+    progress: Progress | None = None,
+) -> TrainReport:
+    """Export → split → train → write back; the run's JSON goes under ``settings.runs_dir``."""
+    seconds: dict[str, float] = {}
+
+    start = time.perf_counter()
+    exported = export_training_graph(driver)
+    seconds["export"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    split = split_exported(exported)
+    seconds["split"] = time.perf_counter() - start
+
+    result = train_lightgcn(split, config, device=device, progress=progress)
+    seconds["train"] = result.total_seconds
+
+    start = time.perf_counter()
+    writeback = write_embeddings(
+        driver,
+        exported,
+        result.user_embedding,
+        result.item_embedding,
+        model_id=result.run_id,
+        batch_size=settings.batch_size,
+    )
+    seconds["write_back"] = time.perf_counter() - start
+
+    run_path = save_run(result, settings.runs_dir, stage_seconds=seconds)
+    return TrainReport(
+        graph_counts=exported.counts(),
+        split_counts=split.counts(),
+        result=result,
+        writeback=writeback,
+        stage_seconds=seconds,
+        run_path=run_path,
+    )

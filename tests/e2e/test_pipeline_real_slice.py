@@ -1,0 +1,160 @@
+"""The product as a user runs it, on a slice of the real Amazon Beauty data.
+
+`interestgraph demo --no-serve` (ingest, export, train, write-back) runs as a real process against
+the test server, then `interestgraph serve` runs as another and is queried over HTTP.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from neo4j import Driver
+
+from interestgraph.config import Settings
+from interestgraph.db.server import find_free_port
+from interestgraph.demo import DEMO_QUERY
+
+pytestmark = pytest.mark.e2e
+
+SLICE_USERS = 400
+DATASET = Settings().data_dir / "amazon-beauty"
+
+
+def _write_slice(target: Path) -> tuple[int, int, int]:
+    """The first users of sequences.txt and exactly the items they bought: (users, items, buys)."""
+    if not (DATASET / "sequences.txt").is_file():
+        pytest.fail(f"real dataset missing at {DATASET}: set INTERESTGRAPH_DATA")
+    target.mkdir(parents=True)
+    lines = (DATASET / "sequences.txt").read_text(encoding="utf-8").splitlines()[:SLICE_USERS]
+    (target / "sequences.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    bought = [line.split()[1:] for line in lines]
+    wanted = {item for items in bought for item in items}
+    with (DATASET / "items.jsonl").open(encoding="utf-8") as source:
+        rows = [row for row in source if json.loads(row)["asin"] in wanted]
+    (target / "items.jsonl").write_text("".join(rows), encoding="utf-8")
+    return len(lines), len(wanted), sum(len(items) for items in bought)
+
+
+def _environment(settings: Settings, data_dir: Path, api_port: int) -> dict[str, str]:
+    return dict(
+        os.environ,
+        NEO4J_URI=settings.bolt_uri,
+        NEO4J_USER=settings.neo4j_user,
+        NEO4J_PASSWORD=settings.password(),
+        INTERESTGRAPH_HOME=str(settings.home),
+        INTERESTGRAPH_DATA=str(data_dir),
+        INTERESTGRAPH_API_PORT=str(api_port),
+        COLUMNS="160",
+    )
+
+
+@pytest.fixture(scope="module")
+def trained_slice(
+    neo4j_settings: Settings, neo4j_driver: Driver, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[dict[str, str], tuple[int, int, int], str]]:
+    with neo4j_driver.session() as session:
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS").consume()
+    data_dir = tmp_path_factory.mktemp("data")
+    expected = _write_slice(data_dir / "amazon-beauty")
+    env = _environment(neo4j_settings, data_dir, find_free_port())
+    demo = subprocess.run(
+        [sys.executable, "-m", "interestgraph", "demo", "--epochs", "3", "--no-serve"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert demo.returncode == 0, demo.stderr[-3000:]
+    yield env, expected, demo.stderr
+
+
+def test_demo_loads_the_slice_exactly_and_records_a_run(
+    trained_slice: tuple[dict[str, str], tuple[int, int, int], str],
+    neo4j_driver: Driver,
+    neo4j_settings: Settings,
+) -> None:
+    _, (users, items, purchases), output = trained_slice
+    records, _, _ = neo4j_driver.execute_query(
+        "RETURN COUNT { (:User) } AS users, COUNT { (:Item) } AS items, "
+        "COUNT { ()-[:PURCHASED]->() } AS purchases, "
+        "COUNT { (i:Item) WHERE i.embedding IS NOT NULL } AS embedded"
+    )
+    assert dict(records[0]) == {
+        "users": users,
+        "items": items,
+        "purchases": purchases,
+        "embedded": items,
+    }
+    runs = sorted((neo4j_settings.home / "runs").glob("lightgcn-*.json"))
+    assert runs, output
+    run = json.loads(runs[-1].read_text(encoding="utf-8"))
+    for key in ("recall@10", "recall@20", "ndcg@10", "ndcg@20", "hr@10", "hr@20"):
+        assert 0.0 <= run["metrics"]["test"][key] <= 1.0
+    assert run["dataset"]["users"] == users
+    assert "hr" in output and "ndcg" in output
+
+
+def test_graphql_over_http_serves_the_trained_graph(
+    trained_slice: tuple[dict[str, str], tuple[int, int, int], str], neo4j_driver: Driver
+) -> None:
+    env, _, _ = trained_slice
+    records, _, _ = neo4j_driver.execute_query(
+        "MATCH (u:User)-[p:PURCHASED]->(i:Item) WITH u, collect(i.id) AS bought "
+        "ORDER BY size(bought) DESC, u.id LIMIT 1 RETURN u.id AS user, bought"
+    )
+    user, bought = records[0]["user"], set(records[0]["bought"])
+    url = f"http://127.0.0.1:{env['INTERESTGRAPH_API_PORT']}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "interestgraph", "serve"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert server.poll() is None, server.stdout.read() if server.stdout else ""
+            assert time.monotonic() < deadline, "API did not come up"
+            time.sleep(0.3)
+        item = sorted(bought)[0]
+        response = httpx.post(
+            f"{url}/graphql",
+            json={"query": DEMO_QUERY, "variables": {"user": user, "item": item}},
+            timeout=30,
+        ).json()
+        assert "errors" not in response, response
+        recommended = [r["item"]["id"] for r in response["data"]["user"]["recommendations"]]
+        assert len(recommended) == 5
+        assert not set(recommended) & bought
+        scores = [r["score"] for r in response["data"]["user"]["recommendations"]]
+        assert scores == sorted(scores, reverse=True)
+        interests = response["data"]["user"]["interests"]
+        assert interests and all(0 < i["score"] <= 1 for i in interests)
+        similar = [s["item"]["id"] for s in response["data"]["item"]["similar"]]
+        assert len(similar) == 3 and item not in similar
+
+        unknown = httpx.post(
+            f"{url}/graphql",
+            json={"query": '{ user(id: "no-such-user") { id } }'},
+            timeout=30,
+        ).json()
+        assert unknown["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+        assert "Traceback" not in json.dumps(unknown)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
