@@ -69,7 +69,7 @@ def test_data_survives_stop_and_start(tmp_path: Path) -> None:
         server.stop()
 
 
-def test_port_taken_is_a_clear_error(tmp_path: Path) -> None:
+def test_port_taken_is_a_clear_error_and_leaves_nothing_broken(tmp_path: Path) -> None:
     with socket.socket() as blocker:
         blocker.bind(("127.0.0.1", 0))
         blocker.listen()
@@ -77,6 +77,16 @@ def test_port_taken_is_a_clear_error(tmp_path: Path) -> None:
         with pytest.raises(ServerStartError, match="already taken"):
             LocalNeo4jServer(settings).start()
     assert not (tmp_path / "neo4j" / "run" / "neo4j.pid").exists()
+    # the same home starts cleanly once a free port is configured
+    retry = settings.model_copy(update={"bolt_port": find_free_port()})
+    server = LocalNeo4jServer(retry)
+    try:
+        assert server.start().running
+        with connect(retry) as driver:
+            records, _, _ = driver.execute_query("RETURN 1 AS one")
+        assert records[0]["one"] == 1
+    finally:
+        server.stop()
 
 
 def test_wrong_password_is_a_clear_error(neo4j_settings: Settings) -> None:
