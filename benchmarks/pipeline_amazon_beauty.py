@@ -20,16 +20,14 @@ from machine import describe_machine
 from interestgraph.config import Settings
 from interestgraph.db.connection import connect
 from interestgraph.db.server import LocalNeo4jServer, find_free_port
-from interestgraph.export.training_graph import export_training_graph
 from interestgraph.ingest.pipeline import ingest_amazon_beauty
-from interestgraph.pipeline import split_exported
-from interestgraph.serving.writeback import write_embeddings
-from interestgraph.training.lightgcn import train_lightgcn
+from interestgraph.pipeline import train_and_publish
 from interestgraph.training.run import TrainingConfig
 
 HERE = Path(__file__).resolve().parent
 RESULT = HERE / "results" / "amazon-beauty-pipeline.json"
 PREFIX = "amazon-beauty"
+EDGE_KINDS = ("purchased", "in_category", "made_by", "subcategory_of")
 
 
 def main() -> None:
@@ -61,42 +59,28 @@ def main() -> None:
             results[f"{PREFIX}.ingest_rerun.seconds"] = again.total_seconds
             results[f"{PREFIX}.ingest_rerun.new_purchases"] = again.created.get("purchased", 0)
 
-            start = time.perf_counter()
-            exported = export_training_graph(driver)
-            export_seconds = time.perf_counter() - start
-            edges = sum(
-                exported.data[edge_type].edge_index.size(1)
-                for edge_type in exported.data.edge_types
-            )
-            results[f"{PREFIX}.export.seconds"] = export_seconds
-            results[f"{PREFIX}.export.edges"] = edges
-            results[f"{PREFIX}.export.edges_per_s"] = edges / export_seconds
-
-            config = TrainingConfig(epochs=args.epochs)
-            result = train_lightgcn(split_exported(exported), config)
-            results[f"{PREFIX}.lightgcn.epochs"] = len(result.epoch_seconds)
-            results[f"{PREFIX}.lightgcn.best_epoch"] = result.best_epoch
-            results[f"{PREFIX}.lightgcn.seconds_per_epoch"] = result.seconds_per_epoch
-            results[f"{PREFIX}.lightgcn.train.seconds"] = result.total_seconds
-            for name, value in sorted(result.test_metrics.items()):
-                results[f"{PREFIX}.lightgcn.{name}"] = value
-
-            start = time.perf_counter()
-            report = write_embeddings(
-                driver,
-                exported,
-                result.user_embedding,
-                result.item_embedding,
-                model_id=result.run_id,
-                batch_size=settings.batch_size,
-            )
-            write_seconds = time.perf_counter() - start
-            nodes = report.users_written + report.items_written
-            results[f"{PREFIX}.write_back.seconds"] = write_seconds
-            results[f"{PREFIX}.write_back.nodes_per_s"] = nodes / write_seconds
+            report = train_and_publish(driver, settings, TrainingConfig(epochs=args.epochs))
     finally:
         if server is not None:
             server.stop()
+    result, seconds = report.result, report.stage_seconds
+    edges = sum(n for name, n in report.graph_counts.items() if name in EDGE_KINDS)
+    nodes = report.writeback.users_written + report.writeback.items_written
+    results.update(
+        {
+            f"{PREFIX}.export.seconds": seconds["export"],
+            f"{PREFIX}.export.edges": edges,
+            f"{PREFIX}.export.edges_per_s": edges / seconds["export"],
+            f"{PREFIX}.lightgcn.epochs": len(result.epoch_seconds),
+            f"{PREFIX}.lightgcn.best_epoch": result.best_epoch,
+            f"{PREFIX}.lightgcn.seconds_per_epoch": result.seconds_per_epoch,
+            f"{PREFIX}.lightgcn.train.seconds": seconds["train"],
+            f"{PREFIX}.write_back.seconds": seconds["write_back"],
+            f"{PREFIX}.write_back.nodes_per_s": nodes / seconds["write_back"],
+        }
+    )
+    for name, value in sorted(result.test_metrics.items()):
+        results[f"{PREFIX}.lightgcn.{name}"] = value
     RESULT.parent.mkdir(parents=True, exist_ok=True)
     RESULT.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(json.dumps(results, indent=2, sort_keys=True))
