@@ -20,7 +20,7 @@ START, END = "<!-- results:start -->", "<!-- results:end -->"
 def _format(value: float | str) -> str:
     if isinstance(value, str):
         return value
-    if float(value).is_integer() and abs(value) >= 1:
+    if float(value).is_integer():
         return f"{int(value):,}"
     if abs(value) >= 100:
         return f"{value:,.0f}"
