@@ -20,8 +20,10 @@ from machine import describe_machine
 from interestgraph.config import Settings
 from interestgraph.db.connection import connect
 from interestgraph.db.server import LocalNeo4jServer, find_free_port
-from interestgraph.ingest.pipeline import ingest_amazon_beauty
+from interestgraph.ingest.adapters.amazon_beauty import read_amazon_beauty
+from interestgraph.ingest.canonical import ingest_source
 from interestgraph.pipeline import train_and_publish
+from interestgraph.privacy import create_pseudonymizer
 from interestgraph.training.run import TrainingConfig
 
 HERE = Path(__file__).resolve().parent
@@ -53,11 +55,26 @@ def main() -> None:
     try:
         with connect(settings) as driver:
             dataset = settings.data_dir / "amazon-beauty"
-            first = ingest_amazon_beauty(driver, dataset, batch_size=settings.batch_size)
-            again = ingest_amazon_beauty(driver, dataset, batch_size=settings.batch_size)
+            pseudonymizer = create_pseudonymizer(settings)
+            first = ingest_source(
+                driver,
+                read_amazon_beauty(dataset),
+                pseudonymizer=pseudonymizer,
+                batch_size=settings.batch_size,
+            )
+            again = ingest_source(  # the same input again: every chunk is in the ledger
+                driver,
+                read_amazon_beauty(dataset),
+                pseudonymizer=pseudonymizer,
+                batch_size=settings.batch_size,
+            )
             results[f"{PREFIX}.ingest.seconds"] = first.total_seconds
+            results[f"{PREFIX}.ingest.users"] = first.graph_after.get("User", 0)
+            results[f"{PREFIX}.ingest.items"] = first.graph_after.get("Item", 0)
+            results[f"{PREFIX}.ingest.brands"] = first.graph_after.get("Brand", 0)
+            results[f"{PREFIX}.ingest.purchases"] = first.graph_after.get("PURCHASED", 0)
             results[f"{PREFIX}.ingest_rerun.seconds"] = again.total_seconds
-            results[f"{PREFIX}.ingest_rerun.new_purchases"] = again.created.get("purchased", 0)
+            results[f"{PREFIX}.ingest_rerun.new_purchases"] = again.created.get("PURCHASED", 0)
 
             report = train_and_publish(driver, settings, TrainingConfig(epochs=args.epochs))
     finally:

@@ -28,3 +28,7 @@ CREATE VECTOR INDEX user_embedding IF NOT EXISTS
 FOR (u:User) ON u.embedding
 OPTIONS {indexConfig: {`vector.dimensions`: 64, `vector.similarity_function`: 'cosine',
                       `vector.quantization.enabled`: false}};
+
+// The ingest ledger: one node per applied event chunk (a hash of its events), created in the same
+// transaction as the chunk's edge updates, so no chunk is applied twice.
+CREATE CONSTRAINT ingest_chunk_id IF NOT EXISTS FOR (c:IngestChunk) REQUIRE c.id IS UNIQUE;

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 from neo4j import Driver
+from pydantic import SecretStr
 
+from graph_builder import TEST_PSEUDONYM_KEY
 from interestgraph.config import Settings
 from interestgraph.db.connection import connect
 from interestgraph.db.server import LocalNeo4jServer, find_free_port
@@ -22,13 +24,18 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 @pytest.fixture(scope="session")
 def neo4j_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
-    """Settings pointing at a real server: the configured one, or a fresh local one."""
+    """Settings pointing at a real server: the configured one, or a fresh local one.
+
+    They carry the fixed test pseudonym key, so graphs built by tests and the app agree.
+    """
     home = tmp_path_factory.mktemp("interestgraph-home")
+    key = SecretStr(TEST_PSEUDONYM_KEY)
     if os.environ.get("NEO4J_URI"):
-        yield Settings(home=home)
+        yield Settings(home=home, pseudonym_key=key)
         return
     settings = Settings(
         home=home,
+        pseudonym_key=key,
         neo4j_uri=None,
         neo4j_password=None,
         bolt_port=find_free_port(),

@@ -2,7 +2,9 @@
 
 Shared by the serving integration tests and the HTTP end-to-end tests. Vectors are padded with
 zeros to ``DIM`` (the dimension cypher/schema.cypher starts with); ``search_vector`` follows
-docs/graph-model.md: ``[v, sqrt(M² − ‖v‖²)]`` with M the largest item norm.
+docs/graph-model.md: ``[v, sqrt(M² − ‖v‖²)]`` with M the largest item norm. Specs name users by
+the shop's own ids; the graph stores their pseudonyms under ``TEST_PSEUDONYM_KEY``, the key of the
+test session's settings, as ingest would.
 """
 
 from __future__ import annotations
@@ -15,7 +17,19 @@ from dataclasses import dataclass, field
 
 from neo4j import Driver
 
+from interestgraph.privacy import Pseudonymizer
+
 DIM = 64
+
+# The pseudonym key of the test session (conftest's settings carry it): fixed, so ids are stable.
+TEST_PSEUDONYM_KEY = "interestgraph-test-pseudonym-key"
+TEST_PSEUDONYMIZER = Pseudonymizer(TEST_PSEUDONYM_KEY.encode("utf-8"))
+
+
+def pseudonym(shop_user_id: str) -> str:
+    """The id the graph holds for the shop's user id under the test key."""
+    return TEST_PSEUDONYMIZER.user_id(shop_user_id)
+
 
 # Exact (unquantised) indexes: on sparse hand-made vectors Lucene's scalar quantisation reorders
 # neighbours, and the tests are about the queries, not about approximate recall.
@@ -38,7 +52,10 @@ INDEX_DIMS = {"item_embedding": DIM, "item_search_vector": DIM + 1}
 
 @dataclass
 class GraphSpec:
-    """A graph to write: vectors are short tuples, padded to ``DIM``; None = not trained."""
+    """A graph to write: vectors are short tuples, padded to ``DIM``; None = not trained.
+
+    ``users`` and ``purchases`` are keyed by the shop's user ids (stored pseudonymised).
+    """
 
     items: Mapping[str, Sequence[float] | None]
     users: Mapping[str, Sequence[float] | None]
@@ -163,7 +180,7 @@ def write_graph(driver: Driver, spec: GraphSpec) -> None:
         CALL db.create.setNodeVectorProperty(u, 'embedding', row.embedding)
         """,
         users=[
-            {"id": k, "embedding": padded(v) if v is not None else None}
+            {"id": pseudonym(k), "embedding": padded(v) if v is not None else None}
             for k, v in spec.users.items()
         ],
     )
@@ -171,10 +188,10 @@ def write_graph(driver: Driver, spec: GraphSpec) -> None:
         """
         UNWIND $purchases AS p
         MATCH (u:User {id: p.user}), (i:Item {id: p.item})
-        CREATE (u)-[:PURCHASED {seq: p.seq}]->(i)
+        CREATE (u)-[:PURCHASED {count: 1, first_seq: p.seq, last_seq: p.seq}]->(i)
         """,
         purchases=[
-            {"user": user, "item": item, "seq": seq}
+            {"user": pseudonym(user), "item": item, "seq": seq}
             for user, bought in spec.purchases.items()
             for seq, item in enumerate(bought)
         ],

@@ -7,8 +7,9 @@ with status 1, so users never see a bare traceback for a missing file or a stopp
 from __future__ import annotations
 
 import json
+import socket
 import sys
-from enum import StrEnum
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -20,7 +21,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from interestgraph.config import Settings
-from interestgraph.errors import BadInput, DatabaseUnavailable, InterestGraphError
+from interestgraph.errors import BadInput, DatabaseUnavailable, InterestGraphError, NotFound
+from interestgraph.ingest.adapters import ADAPTERS
+from interestgraph.ingest.source import require_dataset_folder
 
 if TYPE_CHECKING:
     from interestgraph.ingest.report import IngestReport
@@ -28,10 +31,10 @@ if TYPE_CHECKING:
     from interestgraph.training.run import TrainingConfig
 
 
-class IngestSource(StrEnum):
-    """Dataset formats `interestgraph ingest` reads."""
-
-    AMAZON_BEAUTY = "amazon-beauty"
+# The dataset `interestgraph demo` ingests (from $INTERESTGRAPH_DATA/amazon-beauty).
+DEMO_SOURCE = "amazon-beauty"
+# Folder under $INTERESTGRAPH_DATA read when `ingest SOURCE` gets no PATH (default: SOURCE).
+DATASET_FOLDERS = {"lcrec": "amazon-office", "tmall": "tmall-multibehavior"}
 
 
 app = typer.Typer(
@@ -159,65 +162,110 @@ def _progress() -> Progress:
 
 
 def _print_ingest_report(report: IngestReport) -> None:
-    table = Table(title="ingest summary", title_justify="left")
-    table.add_column("kind")
-    table.add_column("read", justify="right")
-    table.add_column("written", justify="right")
-    table.add_column("new", justify="right")
-    for kind in report.written:
-        read = report.read.get(kind)
-        table.add_row(
-            kind,
-            f"{read:,}" if read is not None else "",
-            f"{report.written[kind]:,}",
-            f"{report.created.get(kind, 0):,}",
-        )
+    table = Table(title=f"ingest summary: {report.source}", title_justify="left")
+    for column in ("table", "read", "kept", "deduplicated", "already applied", "rejected"):
+        table.add_column(column, justify="left" if column == "table" else "right")
+    for name, c in report.tables.items():
+        counts = (c.read, c.kept, c.deduplicated, c.already_applied, c.rejected)
+        table.add_row(name, *(f"{n:,}" for n in counts))
     console.print(table)
-    rejected = sum(report.rejected.values())
-    reasons = ", ".join(f"{reason}: {n:,}" for reason, n in report.rejected.most_common())
-    console.print(
-        f"rejected rows: {rejected:,}"
-        + (f" ({reasons}) -> {report.rejects_path}" if rejected else "")
-    )
+    if report.rejected:
+        reasons = Table(title="rejected rows by reason", title_justify="left")
+        for column in ("table", "reason", "rows"):
+            reasons.add_column(column, justify="right" if column == "rows" else "left")
+        for (name, reason), n in sorted(report.rejected.items(), key=lambda kv: (kv[0][0], -kv[1])):
+            reasons.add_row(name, reason, f"{n:,}")
+        console.print(reasons)
+        if report.rejects_path is not None:
+            console.print(f"rejected rows with their reasons: {report.rejects_path}")
+    else:
+        console.print("rejected rows: 0")
     if report.cleaned:
         console.print(
             "cleaned values: "
             + ", ".join(f"{what}: {n:,}" for what, n in report.cleaned.most_common())
         )
-    console.print(f"ingest took {report.total_seconds:.1f} s")
+    created = report.created
+    console.print(
+        "graph now: "
+        + ", ".join(
+            f"{kind} {n:,}" + (f" (+{created[kind]:,})" if created.get(kind) else "")
+            for kind, n in report.graph_after.items()
+            if n
+        )
+    )
+    console.print(
+        f"event chunks: {report.chunks_applied:,} applied, {report.chunks_skipped:,} already "
+        f"in the ledger; ingest took {report.total_seconds:.1f} s"
+    )
 
 
-def _run_ingest(settings: Settings, driver: Driver, dataset_dir: Path) -> IngestReport:
-    from interestgraph.ingest.pipeline import ingest_amazon_beauty
+def _run_ingest(settings: Settings, driver: Driver, source: str, dataset_dir: Path) -> IngestReport:
+    from interestgraph.ingest.canonical import ingest_source
+    from interestgraph.privacy import create_pseudonymizer
 
+    pseudonymizer = create_pseudonymizer(settings)
+    canonical = ADAPTERS[source](dataset_dir)
     with _progress() as progress:
-        return ingest_amazon_beauty(
+        return ingest_source(
             driver,
-            dataset_dir,
+            canonical,
+            pseudonymizer=pseudonymizer,
             batch_size=settings.batch_size,
-            rejects_path=settings.home / "rejects" / f"{dataset_dir.name}.jsonl",
+            rejects_path=settings.home / "rejects" / f"{source}-{dataset_dir.name}.jsonl",
             progress=progress,
         )
 
 
+def _known_source(source: str) -> str:
+    if source not in ADAPTERS:
+        raise typer.BadParameter(f"{source!r} is none of {', '.join(sorted(ADAPTERS))}")
+    return source
+
+
 @app.command("ingest")
 def ingest(
-    source: Annotated[IngestSource, typer.Argument(help="dataset format")],
+    source: Annotated[
+        str,
+        typer.Argument(
+            callback=_known_source,
+            metavar="SOURCE",
+            help="dataset layout: " + ", ".join(sorted(ADAPTERS)) + " (canonical: see below)",
+            show_default=False,
+        ),
+    ],
     path: Annotated[
-        Path | None, typer.Argument(help="dataset folder (default: $INTERESTGRAPH_DATA/<source>)")
+        Path | None,
+        typer.Argument(
+            help="dataset folder (default: $INTERESTGRAPH_DATA/<source>; "
+            "amazon-office for lcrec, tmall-multibehavior for tmall)"
+        ),
     ] = None,
 ) -> None:
-    """Load a dataset into Neo4j (idempotent: running it twice changes nothing)."""
+    """Load a dataset into Neo4j exactly once: re-runs change nothing, a killed run resumes.
+
+    `canonical` reads a folder holding items, events and optionally users and follows tables,
+    each as .csv, .jsonl or .parquet (items.csv, events.jsonl, ...):
+
+    \b
+    items   id, title, description, brand, price, currency,
+            categories ("Office > Pens | Office > Paper" in CSV), attributes
+    events  event_id?, user_id, item_id, type (view|click|add_to_cart|purchase|rate),
+            timestamp (ISO 8601 or epoch s) or seq, value (rating 1-5, or quantity)
+    users   id, age_band, gender, region (birth dates become age bands; names,
+            e-mails, phones, addresses, zip codes are dropped)
+    follows follower_id, followee_id
+
+    User ids are pseudonymised with a keyed hash. Unusable rows go to
+    $INTERESTGRAPH_HOME/rejects/ with their reason. Full format: docs/canonical-format.md.
+    """
     from interestgraph.db.connection import connect
 
     settings = _settings()
-    dataset_dir = path or settings.data_dir / source.value
-    if not dataset_dir.is_dir():
-        raise BadInput(
-            f"dataset folder not found: {dataset_dir} (set INTERESTGRAPH_DATA or pass PATH)"
-        )
+    dataset_dir = path or settings.data_dir / DATASET_FOLDERS.get(source, source)
+    require_dataset_folder(dataset_dir, "set INTERESTGRAPH_DATA or pass PATH")
     with connect(settings) as driver:
-        report = _run_ingest(settings, driver, dataset_dir)
+        report = _run_ingest(settings, driver, source, dataset_dir)
     _print_ingest_report(report)
 
 
@@ -283,6 +331,31 @@ def train(
     _print_train_report(report)
 
 
+@app.command("forget")
+def forget(
+    user_id: Annotated[str, typer.Argument(help="the shop's own user id (as in its data)")],
+    pseudonym: Annotated[
+        bool, typer.Option("--pseudonym", help="USER_ID is already the pseudonym the graph holds")
+    ] = False,
+) -> None:
+    """Remove a user and everything derived from it: edges, embedding, interests, segments,
+    and the lines naming it in the rejects files under INTERESTGRAPH_HOME."""
+    from interestgraph.db.connection import connect
+    from interestgraph.privacy import create_pseudonymizer, forget_user, user_record_files
+
+    settings = _settings()
+    target = user_id.strip() if pseudonym else create_pseudonymizer(settings).user_id(user_id)
+    if not target:
+        raise BadInput("a user id must not be blank")
+    with connect(settings) as driver:
+        try:
+            report = forget_user(driver, target, files=user_record_files(settings))
+        except NotFound as e:
+            shown = f"pseudonym {target}" if pseudonym else f"id '{user_id}' (pseudonym {target})"
+            raise NotFound(f"no user with {shown} in the graph: nothing forgotten") from e
+    console.print(report.summary(), highlight=False)
+
+
 @app.command("serve")
 def serve(
     host: Annotated[str | None, typer.Option(help="default INTERESTGRAPH_API_HOST")] = None,
@@ -300,11 +373,25 @@ def serve(
         settings = settings.model_copy(update={"api_host": host})
     if port is not None:
         settings = settings.model_copy(update={"api_port": port})
+    _require_free_port(settings.api_host, settings.api_port)
     url = f"http://{settings.api_host}:{settings.api_port}/graphql"
     console.print(f"GraphQL at {url} (Ctrl-C stops)")
     uvicorn.run(
         create_app(settings), host=settings.api_host, port=settings.api_port, log_level="warning"
     )
+    console.print("GraphQL server stopped")
+
+
+def _require_free_port(host: str, port: int) -> None:
+    """Refuse to start the API on a taken port with one clear line (not uvicorn's log)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError as e:
+            raise BadInput(
+                f"cannot serve on {host}:{port} ({e.strerror}): stop what uses it or set "
+                "INTERESTGRAPH_API_PORT / --port"
+            ) from e
 
 
 @app.command("demo")
@@ -322,15 +409,14 @@ def demo(
     from interestgraph.db.connection import connect
     from interestgraph.db.server import LocalNeo4jServer
     from interestgraph.demo import pick_demo_subjects, show_when_serving
+    from interestgraph.privacy import create_pseudonymizer
     from interestgraph.training.run import TrainingConfig
 
     settings = _settings()
-    dataset_dir = settings.data_dir / IngestSource.AMAZON_BEAUTY.value
-    if not dataset_dir.is_dir():
-        raise BadInput(
-            f"dataset folder not found: {dataset_dir} (set INTERESTGRAPH_DATA to the folder "
-            "holding amazon-beauty/)"
-        )
+    dataset_dir = settings.data_dir / DEMO_SOURCE
+    require_dataset_folder(
+        dataset_dir, "set INTERESTGRAPH_DATA to the folder holding amazon-beauty/"
+    )
     config = TrainingConfig(epochs=epochs)
     if settings.manages_local_server:
         console.rule("1. Neo4j")
@@ -342,13 +428,14 @@ def demo(
         )
     with connect(settings) as driver:
         console.rule("2. ingest (schema, Amazon Beauty)")
-        _print_ingest_report(_run_ingest(settings, driver, dataset_dir))
+        _print_ingest_report(_run_ingest(settings, driver, DEMO_SOURCE, dataset_dir))
         console.rule("3. export, train LightGCN, write embeddings back")
         _print_train_report(_run_training(settings, driver, config, device))
-        subjects = pick_demo_subjects(driver)
+        subjects = pick_demo_subjects(driver, dataset_dir, create_pseudonymizer(settings))
     if not serve_api or subjects is None:
         return
     console.rule("4. GraphQL")
+    _require_free_port(settings.api_host, settings.api_port)
     url = f"http://{settings.api_host}:{settings.api_port}/graphql"
     server = uvicorn.Server(
         uvicorn.Config(
@@ -361,10 +448,13 @@ def demo(
     console.print(f"GraphQL (GraphiQL in a browser) at {url}; Ctrl-C stops")
     show_when_serving(lambda: server.started, url, subjects, typer.echo)
     server.run()
+    console.print("GraphQL server stopped; Neo4j keeps running (`interestgraph db stop`)")
 
 
 def main() -> None:
     """Console-script entry point: run the app, print expected errors as one line."""
+    # PyG still calls torch.jit.script at import; the deprecation is theirs, not the user's.
+    warnings.filterwarnings("ignore", message=r".*torch\.jit\.script.*", category=FutureWarning)
     try:
         app()
     except InterestGraphError as e:

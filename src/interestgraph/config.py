@@ -11,6 +11,7 @@ from interestgraph.errors import BadInput
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PASSWORD_FILE_NAME = "neo4j-password"
+PSEUDONYM_KEY_FILE_NAME = "pseudonym-key"
 
 
 class Settings(BaseSettings):
@@ -52,6 +53,11 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     batch_size: int = 5000
+    pseudonym_key: SecretStr | None = Field(
+        default=None,
+        description="key of the HMAC that pseudonymises shop user ids (>= 16 bytes); "
+        "unset: one is generated once into <home>/pseudonym-key",
+    )
 
     @property
     def manages_local_server(self) -> bool:
@@ -65,6 +71,10 @@ class Settings(BaseSettings):
     @property
     def password_file(self) -> Path:
         return self.home / PASSWORD_FILE_NAME
+
+    @property
+    def pseudonym_key_file(self) -> Path:
+        return self.home / PSEUDONYM_KEY_FILE_NAME
 
     @property
     def runs_dir(self) -> Path:

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import heapq
 import json
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
 from neo4j import Driver, RoutingControl
 
+from interestgraph.privacy import Pseudonymizer
+
 DEMO_QUERY = """\
 query Demo($user: ID!, $item: ID!) {
   user(id: $user) {
     id
-    interests(first: 5) { kind name score count }
+    interests(first: 5) { kind id name score count }
     recommendations(first: 5) {
       score
       item { id brand { name } categories { path } }
@@ -28,22 +32,59 @@ query Demo($user: ID!, $item: ID!) {
   }
 }"""
 
-# The user with the longest history among those with embeddings, and the item they bought last:
-# deterministic, and a user whose interests say something.
+# How many of the dataset's longest histories to try: the longest may have been dropped at ingest
+# or left out of training, so the first of these that got an embedding is shown.
+DEMO_CANDIDATES = 50
+
+# The first candidate (in the order given) whose user has an embedding, with the last item of its
+# history that has one. The graph holds pseudonyms only, so candidates come from the dataset.
 DEMO_SUBJECTS_QUERY = """
-MATCH (u:User)-[p:PURCHASED]->(i:Item)
-WHERE u.embedding IS NOT NULL AND i.embedding IS NOT NULL
-WITH u, count(p) AS n, max(p.seq) AS last
-ORDER BY n DESC, u.id
+UNWIND range(0, size($candidates) - 1) AS rank
+WITH rank, $candidates[rank] AS c
+MATCH (u:User {id: c.pseudonym})
+WHERE u.embedding IS NOT NULL
+UNWIND range(size(c.items) - 1, 0, -1) AS position
+MATCH (i:Item {id: c.items[position]})
+WHERE i.embedding IS NOT NULL
+RETURN c.user AS user, i.id AS item
+ORDER BY rank, position DESC
 LIMIT 1
-MATCH (u)-[p:PURCHASED {seq: last}]->(i:Item)
-RETURN u.id AS user, i.id AS item
 """
 
 
-def pick_demo_subjects(driver: Driver) -> dict[str, str] | None:
-    """A (user, item) pair to show, or None when nothing is trained yet."""
-    records, _, _ = driver.execute_query(DEMO_SUBJECTS_QUERY, routing_=RoutingControl.READ)
+def longest_histories(sequences: Path, limit: int = DEMO_CANDIDATES) -> list[tuple[str, list[str]]]:
+    """The ``limit`` users of an Amazon Beauty ``sequences.txt`` with the most items, longest
+    first (ties by user id): ``(shop user id, items in order)``. Streams the file."""
+    with sequences.open(encoding="utf-8") as lines:
+        rows = (line.split() for line in lines)
+        return [
+            (row[0], row[1:])
+            for row in heapq.nsmallest(
+                limit, (row for row in rows if len(row) > 1), key=lambda row: (-len(row), row[0])
+            )
+        ]
+
+
+def pick_demo_subjects(
+    driver: Driver, dataset_dir: Path, pseudonymizer: Pseudonymizer
+) -> dict[str, str] | None:
+    """A (user, item) pair to show, or None when nothing is trained yet.
+
+    The user is the shop's own id from the dataset (the longest history that got an embedding),
+    as an app would send it; the item is the last one of its history that has an embedding.
+    """
+    sequences = dataset_dir / "sequences.txt"
+    if not sequences.is_file():
+        return None
+    candidates = [
+        {"user": user, "pseudonym": pseudonymizer.user_id(user), "items": items}
+        for user, items in longest_histories(sequences)
+    ]
+    if not candidates:
+        return None
+    records, _, _ = driver.execute_query(
+        DEMO_SUBJECTS_QUERY, candidates=candidates, routing_=RoutingControl.READ
+    )
     if not records:
         return None
     return {"user": records[0]["user"], "item": records[0]["item"]}

@@ -34,11 +34,11 @@ class TrainReport:
 
 
 def split_exported(exported: ExportedGraph) -> LeaveOneOutSplit:
-    """Leave-one-out split of the exported purchases, by their sequence order."""
+    """Leave-one-out split of the exported purchases, by their order in each user's history."""
     store = exported.data[PURCHASED]
     return leave_one_out_split(
         store.edge_index,
-        store.seq,
+        store.time,
         num_users=len(exported.user_ids),
         num_items=len(exported.item_ids),
     )

@@ -15,7 +15,7 @@ import uvicorn
 from neo4j import Driver
 
 import interestgraph.api.app as app_module
-from graph_builder import GraphSpec, vector_indexes, write_graph
+from graph_builder import GraphSpec, pseudonym, vector_indexes, write_graph
 from interestgraph.api.app import create_app
 from interestgraph.config import Settings
 from interestgraph.db.connection import connect
@@ -33,7 +33,7 @@ ITEMS = {f"e{n:02d}": (math.cos(n / 5) * (1 + n / 30), math.sin(n / 5)) for n in
 PURCHASED = ["e00", "e01", "e02"]
 SPEC = GraphSpec(
     items=ITEMS,
-    users={"alice": (1.0, 0.5)},
+    users={"alice": (1.0, 0.5), "bob": None},  # bob: not trained yet
     purchases={"alice": PURCHASED},
     category_paths=LEAVES,
     item_categories={item: [" > ".join(LEAVES[n % 3])] for n, item in enumerate(ITEMS)},
@@ -155,6 +155,23 @@ def test_user_query_returns_interests_and_recommendations(graph: Api) -> None:
         assert len(item["categories"][0]["path"]) == 3
         assert len(item["similar"]) == 2
         assert item["id"] not in {s["item"]["id"] for s in item["similar"]}
+
+
+def test_graph_holds_pseudonyms_and_the_api_answers_with_the_shop_id(graph: Api) -> None:
+    records, _, _ = graph.driver.driver.execute_query("MATCH (u:User) RETURN u.id AS id")
+    assert sorted(r["id"] for r in records) == sorted([pseudonym("alice"), pseudonym("bob")])
+
+    body = graph.query("query($id: ID!) { user(id: $id) { id } }", id="alice")
+
+    assert body == {"data": {"user": {"id": "alice"}}}
+
+
+def test_errors_name_the_shop_id_not_the_pseudonym(graph: Api) -> None:
+    body = graph.query('{ user(id: "bob") { id recommendations { score } } }')
+
+    assert body["errors"][0]["extensions"] == {"code": "NOT_READY"}
+    assert "'bob'" in body["errors"][0]["message"]
+    assert pseudonym("bob") not in str(body)
 
 
 def test_item_query_returns_brand_and_categories(graph: Api) -> None:

@@ -18,9 +18,11 @@ import httpx
 import pytest
 from neo4j import Driver
 
+from graph_builder import TEST_PSEUDONYM_KEY, pseudonym
 from interestgraph.config import Settings
 from interestgraph.db.server import find_free_port
-from interestgraph.demo import DEMO_QUERY
+from interestgraph.demo import DEMO_QUERY, pick_demo_subjects
+from interestgraph.privacy import create_pseudonymizer
 
 pytestmark = pytest.mark.e2e
 
@@ -52,6 +54,7 @@ def _environment(settings: Settings, data_dir: Path, api_port: int) -> dict[str,
         INTERESTGRAPH_HOME=str(settings.home),
         INTERESTGRAPH_DATA=str(data_dir),
         INTERESTGRAPH_API_PORT=str(api_port),
+        INTERESTGRAPH_PSEUDONYM_KEY=TEST_PSEUDONYM_KEY,
         COLUMNS="160",
     )
 
@@ -103,15 +106,45 @@ def test_demo_loads_the_slice_exactly_and_records_a_run(
     assert "hr" in output and "ndcg" in output
 
 
-def test_graphql_over_http_serves_the_trained_graph(
+def test_graph_holds_no_raw_user_ids(
     trained_slice: tuple[dict[str, str], tuple[int, int, int], str], neo4j_driver: Driver
 ) -> None:
-    env, _, _ = trained_slice
+    env, (users, _, _), _ = trained_slice
+    raw_ids = [row[0] for row in _slice_rows(env)]
+
     records, _, _ = neo4j_driver.execute_query(
-        "MATCH (u:User)-[p:PURCHASED]->(i:Item) WITH u, collect(i.id) AS bought "
-        "ORDER BY size(bought) DESC, u.id LIMIT 1 RETURN u.id AS user, bought"
+        "MATCH (u:User) RETURN count(u) AS users, "
+        "count(CASE WHEN u.id IN $raw_ids THEN 1 END) AS raw, "
+        "count(CASE WHEN u.id IN $pseudonyms THEN 1 END) AS pseudonymised",
+        raw_ids=raw_ids,
+        pseudonyms=[pseudonym(raw) for raw in raw_ids],
     )
-    user, bought = records[0]["user"], set(records[0]["bought"])
+
+    assert dict(records[0]) == {"users": users, "raw": 0, "pseudonymised": users}
+
+
+def _slice_rows(env: dict[str, str]) -> list[list[str]]:
+    """The slice's sequences.txt as rows: shop user id, then the items in order."""
+    sequences = Path(env["INTERESTGRAPH_DATA"]) / "amazon-beauty" / "sequences.txt"
+    return [line.split() for line in sequences.read_text(encoding="utf-8").splitlines()]
+
+
+def test_graphql_over_http_serves_the_trained_graph(
+    trained_slice: tuple[dict[str, str], tuple[int, int, int], str],
+    neo4j_driver: Driver,
+    neo4j_settings: Settings,
+) -> None:
+    env, _, _ = trained_slice
+    rows = _slice_rows(env)
+    # The demo's subject: the shop's id of the longest history (every user got an embedding).
+    subjects = pick_demo_subjects(
+        neo4j_driver,
+        Path(env["INTERESTGRAPH_DATA"]) / "amazon-beauty",
+        create_pseudonymizer(neo4j_settings),
+    )
+    longest = min(rows, key=lambda row: (-len(row), row[0]))
+    assert subjects == {"user": longest[0], "item": longest[-1]}
+    user, item, bought = subjects["user"], subjects["item"], set(longest[1:])
     url = f"http://127.0.0.1:{env['INTERESTGRAPH_API_PORT']}"
     server = subprocess.Popen(
         [sys.executable, "-m", "interestgraph", "serve"],
@@ -131,13 +164,13 @@ def test_graphql_over_http_serves_the_trained_graph(
             assert server.poll() is None, server.stdout.read() if server.stdout else ""
             assert time.monotonic() < deadline, "API did not come up"
             time.sleep(0.3)
-        item = sorted(bought)[0]
         response = httpx.post(
             f"{url}/graphql",
             json={"query": DEMO_QUERY, "variables": {"user": user, "item": item}},
             timeout=30,
         ).json()
         assert "errors" not in response, response
+        assert response["data"]["user"]["id"] == user
         recommended = [r["item"]["id"] for r in response["data"]["user"]["recommendations"]]
         assert len(recommended) == 5
         assert not set(recommended) & bought

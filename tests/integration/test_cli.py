@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from neo4j import Driver
 
+from graph_builder import TEST_PSEUDONYM_KEY
 from interestgraph.config import Settings
 
 pytestmark = pytest.mark.integration
@@ -23,6 +24,7 @@ def _run(settings: Settings, *args: str, **env: str) -> subprocess.CompletedProc
         NEO4J_USER=settings.neo4j_user,
         NEO4J_PASSWORD=settings.password(),
         INTERESTGRAPH_HOME=str(settings.home),
+        INTERESTGRAPH_PSEUDONYM_KEY=TEST_PSEUDONYM_KEY,
         COLUMNS="200",
     )
     environment.update(env)
@@ -72,6 +74,18 @@ def test_missing_dataset_is_one_line_error(neo4j_settings: Settings, tmp_path: P
     assert str(tmp_path / "nowhere") in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("source", "folder"),
+    [("tmall", "tmall-multibehavior"), ("lcrec", "amazon-office"), ("gowalla", "gowalla")],
+)
+def test_ingest_without_path_reads_the_dataset_folder_under_data(
+    neo4j_settings: Settings, tmp_path: Path, source: str, folder: str
+) -> None:
+    result = _run(neo4j_settings, "ingest", source, INTERESTGRAPH_DATA=str(tmp_path))
+    assert result.returncode == 1
+    assert f"dataset folder not found: {tmp_path / folder}" in " ".join(result.stderr.split())
+
+
 def test_help_lists_every_command() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "interestgraph", "--help"],
@@ -82,3 +96,25 @@ def test_help_lists_every_command() -> None:
     )
     for command in ("db", "cypher", "ingest", "train", "serve", "demo"):
         assert f" {command} " in result.stdout
+
+
+def test_ingest_help_documents_sources_and_the_canonical_format() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "interestgraph", "ingest", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=dict(os.environ, COLUMNS="200"),
+    )
+    text = " ".join(result.stdout.split())
+    for source in ("amazon-beauty", "canonical", "lcrec", "tmall", "gowalla"):
+        assert source in text
+    for words in ("items.csv", "view|click|add_to_cart|purchase|rate", "follower_id, followee_id"):
+        assert words in text
+    assert "docs/canonical-format.md" in text
+
+
+def test_unknown_ingest_source_names_the_known_ones(neo4j_settings: Settings) -> None:
+    result = _run(neo4j_settings, "ingest", "shopify", "/tmp")
+    assert result.returncode == 2
+    assert "'shopify' is none of amazon-beauty, canonical" in " ".join(result.stderr.split())

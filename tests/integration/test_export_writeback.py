@@ -44,7 +44,8 @@ WITH count(*) AS _ UNWIND $items AS id CREATE (:Item {id: id})
 WITH count(*) AS _ UNWIND $categories AS id CREATE (:Category {id: id, name: id})
 WITH count(*) AS _ UNWIND $brands AS id CREATE (:Brand {id: id, name: id})
 WITH count(*) AS _ UNWIND $purchases AS p
-MATCH (u:User {id: p[0]}), (i:Item {id: p[1]}) CREATE (u)-[:PURCHASED {seq: p[2]}]->(i)
+MATCH (u:User {id: p[0]}), (i:Item {id: p[1]})
+CREATE (u)-[:PURCHASED {count: 1, first_seq: p[2], last_seq: p[2]}]->(i)
 WITH count(*) AS _ UNWIND $item_categories AS p
 MATCH (i:Item {id: p[0]}), (c:Category {id: p[1]}) CREATE (i)-[:IN_CATEGORY]->(c)
 WITH count(*) AS _ UNWIND $item_brands AS p
@@ -133,11 +134,11 @@ def test_export_counts_ids_and_edges(graph: Driver, batch_size: int) -> None:
         assert [ids[index[node_id]] for node_id in ids] == ids
 
     purchased = exported.data[PURCHASED]
-    with_seq = {
-        (exported.user_ids[u], exported.item_ids[i], s)
-        for (u, i), s in zip(purchased.edge_index.T.tolist(), purchased.seq.tolist(), strict=True)
+    with_order = {
+        (exported.user_ids[u], exported.item_ids[i], t)
+        for (u, i), t in zip(purchased.edge_index.T.tolist(), purchased.time.tolist(), strict=True)
     }
-    assert with_seq == set(PURCHASES)
+    assert with_order == set(PURCHASES)
     assert _edges(exported, IN_CATEGORY) == set(ITEM_CATEGORIES)
     assert _edges(exported, MADE_BY) == set(ITEM_BRANDS)
     assert _edges(exported, SUBCATEGORY_OF) == set(SUBCATEGORIES)
@@ -152,15 +153,33 @@ def test_indices_and_edge_order_are_stable_across_exports(graph: Driver) -> None
     assert second.item_index == first.item_index
     for edge_type in first.data.edge_types:
         assert torch.equal(first.data[edge_type].edge_index, second.data[edge_type].edge_index)
-    assert torch.equal(first.data[PURCHASED].seq, second.data[PURCHASED].seq)
+    assert torch.equal(first.data[PURCHASED].time, second.data[PURCHASED].time)
 
 
-def test_purchase_without_seq_is_bad_input(graph: Driver) -> None:
+def test_purchase_without_seq_or_time_is_bad_input(graph: Driver) -> None:
     graph.execute_query(
-        "MATCH (u:User {id: 'u0'}), (i:Item {id: 'i4'}) CREATE (u)-[:PURCHASED]->(i)"
+        "MATCH (u:User {id: 'u0'}), (i:Item {id: 'i4'}) CREATE (u)-[:PURCHASED {count: 1}]->(i)"
     )
-    with pytest.raises(BadInput, match="seq"):
+    with pytest.raises(BadInput, match="neither `last_seq` nor `last_at`"):
         export_training_graph(graph)
+
+
+def test_purchases_with_times_are_ordered_by_last_at(graph: Driver) -> None:
+    """Sources with timestamps order purchases by `last_at`; `last_seq` wins where present."""
+    graph.execute_query(
+        "MATCH (u:User {id: 'u3'})-[p:PURCHASED]->() "
+        "SET p.last_at = datetime('2024-05-01T10:00:00Z') REMOVE p.last_seq "
+        "WITH u MATCH (i:Item {id: 'i4'}) "
+        "CREATE (u)-[:PURCHASED {count: 2, first_at: datetime('2024-04-01T00:00:00Z'), "
+        "last_at: datetime('2024-06-01T00:00:00.250Z')}]->(i)"
+    )
+    exported = export_training_graph(graph)
+    purchased = exported.data[PURCHASED]
+    order: dict[str, dict[str, int]] = {}
+    for (u, i), t in zip(purchased.edge_index.T.tolist(), purchased.time.tolist(), strict=True):
+        order.setdefault(exported.user_ids[u], {})[exported.item_ids[i]] = t
+    assert order["u3"] == {"i1": 1714557600000, "i4": 1717200000250}  # epoch milliseconds
+    assert order["u1"] == {"i2": 0, "i1": 1, "i3": 2}
 
 
 def _vectors(exported: ExportedGraph) -> tuple[torch.Tensor, torch.Tensor]:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from neo4j import Driver, RoutingControl
 
-from graph_builder import GraphSpec, cosine, dot, vector_indexes, write_graph
+from graph_builder import GraphSpec, cosine, dot, pseudonym, vector_indexes, write_graph
 from interestgraph.errors import NotFound, NotTrained
 from interestgraph.serving.queries import RECOMMEND_QUERY
 from interestgraph.serving.recommend import (
@@ -50,6 +50,8 @@ USER_VECTORS: dict[str, tuple[float, float]] = {
     "u3": (0.0, 1.0),
 }
 PURCHASES = {"u1": ["i01", "i02", "i03", "i04", "i05", "i06"], "u2": ["i07"]}
+# The serving layer works on the ids the graph holds: the users' pseudonyms.
+U1, U2, U3, U4 = (pseudonym(f"u{n}") for n in range(1, 5))
 
 CATEGORY_PATHS = [
     ["Makeup", "Nails", "Nail Polish"],
@@ -94,18 +96,18 @@ def graph(indexes: None, empty_db: Driver) -> Driver:
 def test_recommendations_exclude_purchases_and_fill_first(graph: Driver) -> None:
     # u1 bought the six items with the highest inner product: a single top-4 query finds none.
     naive, _, _ = graph.execute_query(
-        RECOMMEND_QUERY, user_id="u1", k=4, first=4, routing_=RoutingControl.READ
+        RECOMMEND_QUERY, user_id=U1, k=4, first=4, routing_=RoutingControl.READ
     )
     assert len(naive) < 4
 
-    found = recommend_items(graph, "u1", 4)
+    found = recommend_items(graph, U1, 4)
 
     assert [s.item_id for s in found] == ["i07", "i08", "i09", "i10"]
     assert not {s.item_id for s in found} & set(PURCHASES["u1"])
 
 
 def test_recommendations_return_all_unpurchased_when_first_exceeds_them(graph: Driver) -> None:
-    found = recommend_items(graph, "u1", 50)
+    found = recommend_items(graph, U1, 50)
 
     assert [s.item_id for s in found] == ["i07", "i08", "i09", "i10", "i11", "i12"]
 
@@ -117,7 +119,7 @@ def test_recommendations_rank_by_inner_product_notcosine(graph: Driver) -> None:
     by_cosine = sorted(candidates, key=lambda i: -cosine(user, ITEM_VECTORS[i]))[:4]
     assert by_dot != by_cosine  # the data tells the two apart
 
-    found = recommend_items(graph, "u2", 4)
+    found = recommend_items(graph, U2, 4)
 
     assert [s.item_id for s in found] == by_dot == ["i05", "i10", "i03", "i01"]
     for scored in found:
@@ -125,8 +127,8 @@ def test_recommendations_rank_by_inner_product_notcosine(graph: Driver) -> None:
 
 
 def test_get_user_reports_training_and_purchases(graph: Driver) -> None:
-    assert get_user(graph, "u1") == UserRecord("u1", trained=True, purchases=6)
-    assert get_user(graph, "u4") == UserRecord("u4", trained=False, purchases=0)
+    assert get_user(graph, U1) == UserRecord(U1, trained=True, purchases=6)
+    assert get_user(graph, U4) == UserRecord(U4, trained=False, purchases=0)
     with pytest.raises(NotFound, match="no user with id 'nobody'"):
         get_user(graph, "nobody")
 
@@ -134,8 +136,8 @@ def test_get_user_reports_training_and_purchases(graph: Driver) -> None:
 def test_recommendations_unknown_or_untrained_user(graph: Driver) -> None:
     with pytest.raises(NotFound, match="no user with id 'nobody'"):
         recommend_items(graph, "nobody", 5)
-    with pytest.raises(NotTrained, match="u4"):
-        recommend_items(graph, "u4", 5)
+    with pytest.raises(NotTrained, match=U4):
+        recommend_items(graph, U4, 5)
 
 
 def test_similar_items_exclude_self_bycosine(graph: Driver) -> None:
@@ -162,7 +164,7 @@ def test_similar_items_unknown_or_untrained_item(graph: Driver) -> None:
 
 
 def test_interests_count_each_purchase_once_per_category_and_ancestor(graph: Driver) -> None:
-    found = user_interests(graph, "u1", 100)
+    found = user_interests(graph, U1, 100)
 
     def share(kind: InterestKind, id_: str, name: str, count: int) -> InterestRecord:
         return InterestRecord(kind, id_, name, count / 6, count)
@@ -180,11 +182,11 @@ def test_interests_count_each_purchase_once_per_category_and_ancestor(graph: Dri
         share("category", "Makeup > Face", "Face", 1),
         share("category", "Makeup > Face > Foundation", "Foundation", 1),
     ]
-    assert user_interests(graph, "u1", 3) == found[:3]
+    assert user_interests(graph, U1, 3) == found[:3]
 
 
 def test_interests_of_user_without_purchases_and_unknown_user(graph: Driver) -> None:
-    assert user_interests(graph, "u3", 10) == []
+    assert user_interests(graph, U3, 10) == []
     with pytest.raises(NotFound, match="no user with id 'nobody'"):
         user_interests(graph, "nobody", 10)
 

@@ -11,6 +11,7 @@ from graphql import GraphQLError
 from neo4j import Driver
 from neo4j.exceptions import ServiceUnavailable, SessionExpired
 
+from graph_builder import TEST_PSEUDONYMIZER
 from interestgraph.api.context import make_context
 from interestgraph.api.errors import describe
 from interestgraph.api.schema import build_schema
@@ -31,7 +32,7 @@ class FailingDriver:
 def _execute(
     query: str, error: Exception, variables: dict[str, Any] | None = None
 ) -> list[GraphQLError]:
-    context = make_context(cast(Driver, FailingDriver(error)))
+    context = make_context(cast(Driver, FailingDriver(error)), TEST_PSEUDONYMIZER)
     result = asyncio.run(build_schema().execute(query, variables, context_value=context))
     assert result.errors is not None
     return result.errors
@@ -71,15 +72,38 @@ def test_describe_maps_exceptions_to_codes(original: Exception, code: str) -> No
 class UserOnlyDriver:
     """Knows one trained user; any query beyond looking it up is a test failure."""
 
+    def __init__(self) -> None:
+        self.looked_up: list[str] = []
+
     def execute_query(self, query: str, **kwargs: Any) -> Any:
         assert query == USER_STATUS_QUERY, "a bad argument must be refused before querying"
+        self.looked_up.append(kwargs["parameters_"]["user_id"])
         return [{"trained": True, "purchased": 0, "items": 5}], None, None
+
+
+def test_user_is_looked_up_by_pseudonym_and_answered_with_the_shop_id() -> None:
+    driver = UserOnlyDriver()
+    context = make_context(cast(Driver, driver), TEST_PSEUDONYMIZER)
+
+    query = '{ user(id: " u1 ") { id } }'
+    result = asyncio.run(build_schema().execute(query, context_value=context))
+
+    assert result.errors is None
+    assert result.data == {"user": {"id": " u1 "}}
+    assert driver.looked_up == [TEST_PSEUDONYMIZER.user_id("u1")]
+
+
+def test_blank_user_id_is_bad_input() -> None:
+    errors = _execute('{ user(id: "  ") { id } }', AssertionError("never runs"))
+
+    assert errors[0].extensions == {"code": "BAD_INPUT"}
+    assert errors[0].message == "a user id must not be blank"
 
 
 @pytest.mark.parametrize("first", [0, -1, 101])
 def test_out_of_range_first_is_bad_input_before_any_query(first: int) -> None:
     query = 'query($n: Int!) { user(id: "u1") { recommendations(first: $n) { score } } }'
-    context = make_context(cast(Driver, UserOnlyDriver()))
+    context = make_context(cast(Driver, UserOnlyDriver()), TEST_PSEUDONYMIZER)
 
     result = asyncio.run(build_schema().execute(query, {"n": first}, context_value=context))
 

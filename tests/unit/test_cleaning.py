@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from interestgraph.ingest.cleaning import brand_key, category_id, clean_id, clean_name
+from interestgraph.ingest.cleaning import (
+    brand_key,
+    category_id,
+    clean_category_name,
+    clean_id,
+    clean_name,
+    split_category_paths,
+)
 
 
 @pytest.mark.parametrize(
@@ -55,6 +62,8 @@ def test_category_id_joins_cleaned_names() -> None:
         ([], "empty category path"),
         (["Makeup", "  "], "blank category name"),
         (["Makeup", "Eyes > Liner"], "contains '>'"),
+        (["Makeup", 3], "not text"),
+        ("Makeup", "empty category path"),
     ],
 )
 def test_category_id_refuses_bad_paths(path: list[str], message: str) -> None:
@@ -67,16 +76,50 @@ def test_category_id_refuses_bad_paths(path: list[str], message: str) -> None:
     [
         ("B004756YJA", "B004756YJA"),
         (" 7806397051\n", "7806397051"),
-        ("A1YJEY40YUW4SE", "A1YJEY40YUW4SE"),
+        ("alice@shop.example", "alice@shop.example"),
+        ("U@6", "U@6"),
+        ("X" * 128, "X" * 128),
+        (12345, "12345"),
         ("", None),
         ("   ", None),
-        ("U@6", None),
-        ("B00 4756", None),
-        ("-leading-dash", None),
-        ("X" * 65, None),
-        (12345, None),
+        ("X" * 129, None),
+        ("bad\x00id", None),
+        ("tab\tinside", None),
+        (12.0, None),
+        (True, None),
         (None, None),
+        (["U1"], None),
     ],
 )
 def test_clean_id(raw: object, expected: str | None) -> None:
     assert clean_id(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("SKIN CARE", "Skin Care"),
+        ("hair &amp; scalp care", "Hair & Scalp Care"),
+        ("TOOLS AND ACCESSORIES", "Tools and Accessories"),
+        ("men's grooming", "Men's Grooming"),
+        ("iPhone Cases", "iPhone Cases"),
+        ("Creams &amp; Moisturizers", "Creams & Moisturizers"),
+        ("  Nail   Polish ", "Nail Polish"),
+        ("3D", "3D"),
+        ("tv", "Tv"),
+    ],
+)
+def test_clean_category_name_normalises_shouting_and_lower_case(raw: str, expected: str) -> None:
+    assert clean_category_name(raw) == expected
+
+
+def test_category_ids_merge_case_variants() -> None:
+    assert category_id(["SKIN CARE", "face"]) == category_id(["Skin Care", "Face"])
+
+
+def test_split_category_paths() -> None:
+    assert split_category_paths("Office > Pens | Office > Paper > Notebooks") == [
+        ["Office", "Pens"],
+        ["Office", "Paper", "Notebooks"],
+    ]
+    assert split_category_paths("  ") == []

@@ -1,7 +1,8 @@
 """The ASGI app: GraphQL (with GraphiQL) at /graphql and a liveness probe at /healthz.
 
-The Neo4j driver is opened once when the app starts and closed when it stops; every GraphQL
-request gets a fresh context holding it and new DataLoaders.
+The Neo4j driver is opened once when the app starts and closed when it stops; the pseudonymizer
+is built once from the settings' key. Every GraphQL request gets a fresh context holding both and
+new DataLoaders.
 """
 
 from __future__ import annotations
@@ -22,12 +23,14 @@ from interestgraph.api.context import Context, make_context
 from interestgraph.api.schema import build_schema
 from interestgraph.config import Settings
 from interestgraph.db.connection import connect
+from interestgraph.privacy import Pseudonymizer, create_pseudonymizer
 
 
 class State(TypedDict):
     """What the lifespan hands every request (``request.state``)."""
 
     driver: Driver
+    pseudonymizer: Pseudonymizer
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -36,7 +39,7 @@ class GraphQLApp(GraphQL[Context, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        return make_context(request.state.driver)
+        return make_context(request.state.driver, request.state.pseudonymizer)
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -45,13 +48,17 @@ async def healthz(request: Request) -> JSONResponse:
 
 
 def create_app(settings: Settings) -> Starlette:
-    """Build the app; the driver comes from ``connect(settings)`` when the server starts it."""
+    """Build the app; the driver comes from ``connect(settings)`` when the server starts it.
+
+    The pseudonym key is loaded here, so a missing or short key fails before serving.
+    """
+    pseudonymizer = create_pseudonymizer(settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
         driver = connect(settings)
         try:
-            yield {"driver": driver}
+            yield {"driver": driver, "pseudonymizer": pseudonymizer}
         finally:
             driver.close()
 

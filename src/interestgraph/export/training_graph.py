@@ -2,7 +2,7 @@
 
 Bolt decoding in Python is the bottleneck of an export, so every query pages through one node
 label by ``id`` and returns a single record per page that carries all of the page's edges as
-lists (one list of target ids and, for purchases, one list of ``seq`` per source node). Ids are
+lists (one list of target ids and, for purchases, one list of order keys per source node). Ids are
 turned into indices with one vectorised pandas lookup per page; no Python object is built per edge.
 """
 
@@ -29,17 +29,22 @@ MADE_BY = ("item", "made_by", "brand")
 SUBCATEGORY_OF = ("category", "subcategory_of", "category")
 _PLURALS = {"user": "users", "item": "items", "category": "categories", "brand": "brands"}
 
-# One record per page of users: the page's ids, and per user the items bought with their `seq`.
-# `max(u.id)` is the cursor for the next page, in Neo4j's own string order.
+# One record per page of users: the page's ids, and per user the items bought with the order key
+# of each purchase: `last_seq` where the source has sequence numbers, else `last_at` in epoch
+# milliseconds (-1: neither), read through `properties(r)` so that a graph without one of the
+# two raises no "property does not exist" warning. `max(u.id)` is the cursor for the next page, in
+# Neo4j's own string order.
 USER_PURCHASES_QUERY = """
 MATCH (u:User) WHERE u.id > $after
 WITH u ORDER BY u.id LIMIT $limit
 CALL (u) {
   MATCH (u)-[r:PURCHASED]->(i:Item)
-  RETURN collect(i.id) AS items, collect(coalesce(r.seq, -1)) AS seqs
+  WITH i, properties(r) AS p
+  RETURN collect(i.id) AS items,
+         collect(coalesce(p.last_seq, p.last_at.epochMillis, -1)) AS times
 }
 RETURN max(u.id) AS last, collect(u.id) AS sources, collect(items) AS targets,
-       collect(seqs) AS seqs
+       collect(times) AS times
 """
 
 ITEM_LINKS_QUERY = """
@@ -80,7 +85,8 @@ class ExportedGraph:
 
     Indices are positions in the ids sorted in Python string order, so two exports of the same
     graph give the same indices. ``data`` holds node types ``user``, ``item``, ``category``,
-    ``brand`` and the edge types :data:`PURCHASED` (with ``seq: [E]``), :data:`IN_CATEGORY`,
+    ``brand`` and the edge types :data:`PURCHASED` (with ``time: [E]``, the order of each purchase
+    in its user's history: ``last_seq``, else ``last_at`` in epoch ms), :data:`IN_CATEGORY`,
     :data:`MADE_BY`, :data:`SUBCATEGORY_OF`; every ``edge_index`` is ``[2, E]`` int64, sorted by
     (source, target).
     """
@@ -113,7 +119,8 @@ def export_training_graph(driver: Driver, *, batch_size: int = 10000) -> Exporte
         batch_size: source nodes per page (per record); a page carries all their edges.
 
     Raises:
-        BadInput: ``batch_size`` < 1, duplicate ids, or a ``PURCHASED`` edge without ``seq``.
+        BadInput: ``batch_size`` < 1, duplicate ids, or a ``PURCHASED`` edge with neither
+            ``last_seq`` nor ``last_at`` (the leave-one-out split needs an order).
         DatabaseUnavailable: Neo4j went away.
         InterestGraphError: Neo4j refused a query, or the graph changed during the export (an
             edge to a node the export did not see).
@@ -121,7 +128,7 @@ def export_training_graph(driver: Driver, *, batch_size: int = 10000) -> Exporte
     if batch_size < 1:
         raise BadInput(f"batch_size must be at least 1, got {batch_size}")
     try:
-        users = _Grouped.fetch(driver, USER_PURCHASES_QUERY, ("targets", "seqs"), batch_size)
+        users = _Grouped.fetch(driver, USER_PURCHASES_QUERY, ("targets", "times"), batch_size)
         items = _Grouped.fetch(driver, ITEM_LINKS_QUERY, ("categories", "brands"), batch_size)
         categories = _Grouped.fetch(driver, CATEGORY_PARENTS_QUERY, ("parents",), batch_size)
         brands = _Grouped.fetch(driver, BRAND_IDS_QUERY, (), batch_size)
@@ -136,9 +143,12 @@ def export_training_graph(driver: Driver, *, batch_size: int = 10000) -> Exporte
     category_lookup = _lookup(category_ids, "Category")
     brand_lookup = _lookup(brand_ids, "Brand")
 
-    seq = torch.from_numpy(users.flat_ints("seqs"))
-    if bool((seq < 0).any()):
-        raise BadInput("some PURCHASED relationships have no `seq`: re-run the ingest")
+    time = torch.from_numpy(users.flat_ints("times"))
+    if bool((time < 0).any()):
+        raise BadInput(
+            "some PURCHASED relationships have neither `last_seq` nor `last_at`: the "
+            "leave-one-out split needs the order of each user's purchases"
+        )
 
     data = HeteroData()
     data["user"].num_nodes = len(user_ids)
@@ -147,7 +157,7 @@ def export_training_graph(driver: Driver, *, batch_size: int = 10000) -> Exporte
     data["brand"].num_nodes = len(brand_ids)
     edge_index, order = users.edge_index("targets", user_lookup, item_lookup)
     data[PURCHASED].edge_index = edge_index
-    data[PURCHASED].seq = seq[order]
+    data[PURCHASED].time = time[order]
     data[IN_CATEGORY].edge_index, _ = items.edge_index("categories", item_lookup, category_lookup)
     data[MADE_BY].edge_index, _ = items.edge_index("brands", item_lookup, brand_lookup)
     data[SUBCATEGORY_OF].edge_index, _ = categories.edge_index(

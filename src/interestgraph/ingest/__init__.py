@@ -1,7 +1,8 @@
-"""Ingest: datasets read, cleaned and written into the interest graph."""
+"""Ingest: any source read by an adapter into canonical tables, then one path into the graph."""
 
-from interestgraph.ingest.amazon_beauty import BeautyTables, read_amazon_beauty
-from interestgraph.ingest.pipeline import ingest_amazon_beauty
-from interestgraph.ingest.report import IngestReport, Reject
+from interestgraph.ingest.adapters import ADAPTERS
+from interestgraph.ingest.canonical import ingest_source
+from interestgraph.ingest.report import IngestReport, Reject, TableCounts
+from interestgraph.ingest.source import CanonicalSource
 
-__all__ = ["BeautyTables", "IngestReport", "Reject", "ingest_amazon_beauty", "read_amazon_beauty"]
+__all__ = ["ADAPTERS", "CanonicalSource", "IngestReport", "Reject", "TableCounts", "ingest_source"]

@@ -1,189 +1,265 @@
-"""Writes tidy frames into Neo4j: batched ``UNWIND $rows`` MERGEs in managed transactions.
+"""Writes cleaned rows into Neo4j: batched ``UNWIND $rows`` in managed transactions.
 
-Every write MERGEs on constrained ids (an index seek) and sets properties, so running an ingest
-again changes nothing. Relationships MATCH both ends first; a row whose end is missing is not
-written and shows up as a shortfall in the returned count.
+Nodes, catalogue edges and FOLLOWS are MERGEd on constrained ids and their properties SET, so
+writing them again changes nothing. Behaviour edges aggregate events (``count``, first/last time
+or sequence number, ``quantity``, ``rating``), so they are written exactly once instead: each
+:class:`~interestgraph.ingest.events.EventChunk` is applied in one transaction that also records
+``(:IngestChunk {id})``, and each event's key is kept on its edge (``event_keys``), so an event
+already there is never counted twice, whatever the chunking of the run that brought it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, LiteralString, TypedDict, Unpack
+from typing import Any, LiteralString
 
-import pandas as pd
-from neo4j import Driver, ManagedTransaction
-from neo4j.exceptions import ServiceUnavailable, SessionExpired
+from neo4j import Driver, ManagedTransaction, RoutingControl
+from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
 
-from interestgraph.errors import DatabaseUnavailable
+from interestgraph.errors import DatabaseUnavailable, InterestGraphError
+from interestgraph.ingest.events import EventChunk
 
-Advance = Callable[[int], None]
 DEFAULT_BATCH_SIZE = 5000
 
-USERS_QUERY = """
-UNWIND $rows AS row
-MERGE (u:User {id: row.id})
-RETURN count(*) AS written
-"""
-ITEMS_QUERY = """
-UNWIND $rows AS row
-MERGE (i:Item {id: row.id})
-SET i.brand = row.brand
-RETURN count(*) AS written
-"""
-BRANDS_QUERY = """
-UNWIND $rows AS row
-MERGE (b:Brand {id: row.id})
-SET b.name = row.name
-RETURN count(*) AS written
-"""
 CATEGORIES_QUERY = """
 UNWIND $rows AS row
 MERGE (c:Category {id: row.id})
 SET c.name = row.name, c.path = row.path, c.level = row.level
-RETURN count(*) AS written
 """
 SUBCATEGORY_OF_QUERY = """
 UNWIND $rows AS row
 MATCH (child:Category {id: row.id})
 MATCH (parent:Category {id: row.parent})
 MERGE (child)-[:SUBCATEGORY_OF]->(parent)
-RETURN count(*) AS written
 """
-IN_CATEGORY_QUERY = """
+BRANDS_QUERY = """
 UNWIND $rows AS row
-MATCH (i:Item {id: row.item})
-MATCH (c:Category {id: row.category})
-MERGE (i)-[:IN_CATEGORY]->(c)
-RETURN count(*) AS written
+MERGE (b:Brand {id: row.id})
+ON CREATE SET b.name = row.name
 """
-MADE_BY_QUERY = """
+# An item row is the item's whole current description: its categories and brand replace those
+# an earlier run gave it.
+ITEMS_QUERY = """
 UNWIND $rows AS row
-MATCH (i:Item {id: row.item})
-MATCH (b:Brand {id: row.brand})
-MERGE (i)-[:MADE_BY]->(b)
-RETURN count(*) AS written
+MERGE (i:Item {id: row.id})
+SET i.title = row.title, i.description = row.description, i.price = row.price,
+    i.currency = row.currency, i.brand = row.brand
+SET i += row.attributes
+WITH i, row
+CALL (i, row) {
+  MATCH (i)-[old:IN_CATEGORY]->(c:Category) WHERE NOT c.id IN row.categories
+  DELETE old
+}
+CALL (i, row) {
+  MATCH (i)-[old:MADE_BY]->(b:Brand) WHERE row.brand_id IS NULL OR b.id <> row.brand_id
+  DELETE old
+}
+CALL (i, row) {
+  UNWIND row.categories AS category_id
+  MATCH (c:Category {id: category_id})
+  MERGE (i)-[:IN_CATEGORY]->(c)
+}
+CALL (i, row) {
+  MATCH (b:Brand {id: row.brand_id})
+  MERGE (i)-[:MADE_BY]->(b)
+}
 """
-PURCHASED_QUERY = """
+# Brand display names are the run's most used spelling, known once every item was read.
+BRAND_NAMES_QUERY = """
 UNWIND $rows AS row
-MATCH (u:User {id: row.user})
-MATCH (i:Item {id: row.item})
-MERGE (u)-[p:PURCHASED]->(i)
-SET p.seq = row.seq
-RETURN count(*) AS written
+MATCH (b:Brand {id: row.id})
+SET b.name = row.name
+WITH b
+MATCH (i:Item)-[:MADE_BY]->(b)
+SET i.brand = b.name
+"""
+USERS_QUERY = """
+UNWIND $rows AS row
+MERGE (u:User {id: row.id})
+SET u.age_band = row.age_band, u.gender = row.gender, u.region = row.region
+"""
+FOLLOWS_QUERY = """
+UNWIND $rows AS row
+MERGE (a:User {id: row.follower})
+MERGE (b:User {id: row.followee})
+MERGE (a)-[:FOLLOWS]->(b)
+"""
+KNOWN_ITEMS_QUERY = """
+UNWIND $ids AS id
+MATCH (i:Item {id: id})
+RETURN collect(i.id) AS found
+"""
+CHUNK_APPLIED_QUERY = "RETURN EXISTS { (:IngestChunk {id: $id}) } AS applied"
+RECORD_CHUNK_QUERY = """
+CREATE (:IngestChunk {id: $id, source: $source, events: $events, applied: $applied,
+                      applied_at: datetime()})
+"""
+# Nodes per label and relationships per type, from the count store (no scan, no warning about
+# labels that do not exist yet).
+GRAPH_COUNTS_QUERY = """
+CALL db.stats.retrieve('GRAPH COUNTS') YIELD data
+RETURN [n IN data.nodes WHERE n.label IS NOT NULL | [n.label, n.count]]
+     + [r IN data.relationships
+        WHERE r.relationshipType IS NOT NULL AND r.startLabel IS NULL AND r.endLabel IS NULL
+        | [r.relationshipType, r.count]] AS counts
 """
 
+# Applies one chunk's events of one behaviour: only events whose key the edge does not hold yet
+# count; `first_*`/`last_*` widen, `quantity` sums (absent = 1), `rating` is the latest one.
+_EVENTS_HEAD = """
+UNWIND $rows AS row
+MERGE (u:User {id: row.user})
+WITH u, row
+MATCH (i:Item {id: row.item})
+"""
+_EVENTS_NEW = """
+WITH r, row, coalesce(r.event_keys, []) AS known
+WITH r, row, known, [e IN row.events WHERE NOT e.k IN known] AS new
+WITH r, row, known, new,
+     [e IN new WHERE e.at IS NOT NULL | e.at] AS ats,
+     [e IN new WHERE e.s IS NOT NULL | e.s] AS seqs,
+     reduce(best = {v: r.rating, at: r.last_at, s: r.last_seq}, e IN new |
+       CASE WHEN (e.at IS NOT NULL AND best.at IS NOT NULL AND e.at < best.at)
+              OR (e.at IS NULL AND best.at IS NULL AND e.s IS NOT NULL AND best.s IS NOT NULL
+                  AND e.s < best.s)
+            THEN best ELSE {v: e.v, at: e.at, s: e.s} END).v AS latest_rating
+SET r.event_keys = known + [e IN new | e.k],
+    r.count = coalesce(r.count, 0) + size(new),
+    r.first_at = reduce(m = r.first_at, t IN ats |
+                        CASE WHEN m IS NULL OR t < m THEN t ELSE m END),
+    r.last_at = reduce(m = r.last_at, t IN ats |
+                       CASE WHEN m IS NULL OR t > m THEN t ELSE m END),
+    r.first_seq = reduce(m = r.first_seq, s IN seqs |
+                         CASE WHEN m IS NULL OR s < m THEN s ELSE m END),
+    r.last_seq = reduce(m = r.last_seq, s IN seqs |
+                        CASE WHEN m IS NULL OR s > m THEN s ELSE m END)
+"""
+_EVENTS_TAIL = """
+RETURN sum(size(row.events)) AS events, sum(size(new)) AS applied
+"""
+_QUANTITY = """,
+    r.quantity = coalesce(r.quantity, 0) + reduce(q = 0, e IN new | q + coalesce(e.v, 1))"""
+_RATING = """,
+    r.rating = latest_rating"""
 
-class WriteOptions(TypedDict, total=False):
-    """Keyword options every ``write_*`` function passes on to :func:`write_rows`."""
-
-    batch_size: int
-    advance: Advance | None
+VIEWED_QUERY = _EVENTS_HEAD + "MERGE (u)-[r:VIEWED]->(i)" + _EVENTS_NEW + _EVENTS_TAIL
+CLICKED_QUERY = _EVENTS_HEAD + "MERGE (u)-[r:CLICKED]->(i)" + _EVENTS_NEW + _EVENTS_TAIL
+ADDED_TO_CART_QUERY = (
+    _EVENTS_HEAD + "MERGE (u)-[r:ADDED_TO_CART]->(i)" + _EVENTS_NEW + _QUANTITY + _EVENTS_TAIL
+)
+PURCHASED_QUERY = (
+    _EVENTS_HEAD + "MERGE (u)-[r:PURCHASED]->(i)" + _EVENTS_NEW + _QUANTITY + _EVENTS_TAIL
+)
+RATED_QUERY = _EVENTS_HEAD + "MERGE (u)-[r:RATED]->(i)" + _EVENTS_NEW + _RATING + _EVENTS_TAIL
+EVENT_QUERIES: dict[str, LiteralString] = {
+    "VIEWED": VIEWED_QUERY,
+    "CLICKED": CLICKED_QUERY,
+    "ADDED_TO_CART": ADDED_TO_CART_QUERY,
+    "PURCHASED": PURCHASED_QUERY,
+    "RATED": RATED_QUERY,
+}
 
 
 @dataclass(frozen=True)
-class WriteResult:
-    """Rows written (matched and merged) and entities that did not exist before."""
+class ChunkResult:
+    """What applying one event chunk did: skipped (in the ledger), or events applied and
+    events whose key their edge already held."""
 
-    written: int
-    created: int
-
-
-def _records(frame: pd.DataFrame) -> list[dict[Hashable, Any]]:
-    """Rows as plain Python values (missing values as None), which the driver can send."""
-    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+    skipped: bool
+    applied: int = 0
+    duplicates: int = 0
 
 
-def _write_batch(
-    tx: ManagedTransaction, query: LiteralString, rows: list[dict[Hashable, Any]]
-) -> WriteResult:
-    result = tx.run(query, rows=rows)
-    written = result.single(strict=True)["written"]
-    counters = result.consume().counters
-    return WriteResult(written, counters.nodes_created + counters.relationships_created)
+def _batches(rows: Sequence[dict[str, Any]], size: int) -> Iterator[Sequence[dict[str, Any]]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def _run_batch(tx: ManagedTransaction, query: LiteralString, rows: Sequence[Any]) -> None:
+    tx.run(query, rows=list(rows)).consume()
 
 
 def write_rows(
-    driver: Driver,
-    query: LiteralString,
-    frame: pd.DataFrame,
-    *,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-    advance: Advance | None = None,
-) -> WriteResult:
-    """Send ``frame`` as ``$rows`` to ``query`` in batches, one managed transaction each.
+    driver: Driver, query: LiteralString, rows: Sequence[dict[str, Any]], batch_size: int
+) -> None:
+    """Send ``rows`` as ``$rows`` to ``query`` in batches, one managed transaction each.
 
-    A batch is retried as a whole on transient errors, which is safe because every query MERGEs.
+    A batch is retried as a whole on transient errors, which is safe because the queries MERGE
+    and SET.
+
+    Raises:
+        DatabaseUnavailable: Neo4j went away.
+        InterestGraphError: Neo4j refused the query.
     """
-    rows = _records(frame)
-    written = created = 0
     try:
         with driver.session() as session:
-            for start in range(0, len(rows), batch_size):
-                batch = rows[start : start + batch_size]
-                result = session.execute_write(_write_batch, query, batch)
-                written += result.written
-                created += result.created
-                if advance is not None:
-                    advance(len(batch))
+            for batch in _batches(rows, batch_size):
+                session.execute_write(_run_batch, query, batch)
     except (ServiceUnavailable, SessionExpired) as e:
         raise DatabaseUnavailable(f"lost Neo4j while writing: {e}") from e
-    return WriteResult(written, created)
+    except Neo4jError as e:
+        raise InterestGraphError(f"Neo4j refused an ingest write: {e.message}") from e
 
 
-def write_users(
-    driver: Driver, users: pd.DataFrame, **options: Unpack[WriteOptions]
-) -> WriteResult:
-    """MERGE ``(:User {id})`` from column ``id``."""
-    return write_rows(driver, USERS_QUERY, users[["id"]], **options)
+def known_items(driver: Driver, ids: list[str]) -> set[str]:
+    """Which of ``ids`` are items in the graph."""
+    try:
+        records, _, _ = driver.execute_query(
+            KNOWN_ITEMS_QUERY, ids=ids, routing_=RoutingControl.READ
+        )
+    except (ServiceUnavailable, SessionExpired) as e:
+        raise DatabaseUnavailable(f"lost Neo4j while reading items: {e}") from e
+    return set(records[0]["found"])
 
 
-def write_items(
-    driver: Driver, items: pd.DataFrame, **options: Unpack[WriteOptions]
-) -> WriteResult:
-    """MERGE ``(:Item {id})`` and set ``brand`` (None removes it) from columns ``id, brand``."""
-    return write_rows(driver, ITEMS_QUERY, items[["id", "brand"]], **options)
+def graph_counts(driver: Driver) -> dict[str, int]:
+    """Nodes per label and relationships per type in the graph (zero counts left out)."""
+    try:
+        records, _, _ = driver.execute_query(GRAPH_COUNTS_QUERY, routing_=RoutingControl.READ)
+    except (ServiceUnavailable, SessionExpired) as e:
+        raise DatabaseUnavailable(f"lost Neo4j while counting: {e}") from e
+    return {kind: n for kind, n in records[0]["counts"] if n}
 
 
-def write_brands(
-    driver: Driver, brands: pd.DataFrame, **options: Unpack[WriteOptions]
-) -> WriteResult:
-    """MERGE ``(:Brand {id})`` and set ``name`` from columns ``id, name``."""
-    return write_rows(driver, BRANDS_QUERY, brands[["id", "name"]], **options)
+def _apply_chunk(tx: ManagedTransaction, chunk: EventChunk, source: str) -> ChunkResult:
+    if tx.run(CHUNK_APPLIED_QUERY, id=chunk.id).single(strict=True)["applied"]:
+        return ChunkResult(skipped=True)
+    applied = duplicates = 0
+    for rel, rows in chunk.rows.items():
+        record = tx.run(EVENT_QUERIES[rel], rows=rows).single(strict=True)
+        sent = sum(len(row["events"]) for row in rows)
+        if record["events"] != sent:
+            # rolls the transaction back: an item was deleted after the events were checked
+            raise InterestGraphError(
+                f"{sent - (record['events'] or 0)} {rel} events lost their item during the "
+                "ingest (deleted meanwhile?): run the ingest again"
+            )
+        applied += record["applied"]
+        duplicates += record["events"] - record["applied"]
+    tx.run(
+        RECORD_CHUNK_QUERY, id=chunk.id, source=source, events=chunk.events, applied=applied
+    ).consume()
+    return ChunkResult(skipped=False, applied=applied, duplicates=duplicates)
 
 
-def write_categories(
-    driver: Driver, categories: pd.DataFrame, **options: Unpack[WriteOptions]
-) -> WriteResult:
-    """MERGE ``(:Category {id})`` with ``name, path, level`` from the same columns."""
-    columns = ["id", "name", "path", "level"]
-    return write_rows(driver, CATEGORIES_QUERY, categories[columns], **options)
+def apply_event_chunk(driver: Driver, chunk: EventChunk, *, source: str) -> ChunkResult:
+    """Apply one chunk of events exactly once: skipped when the ledger holds its id, else its
+    edges are updated and its id recorded in the same transaction.
+
+    Raises:
+        DatabaseUnavailable: Neo4j went away (nothing of the chunk is applied then).
+        InterestGraphError: Neo4j refused the write.
+    """
+    try:
+        with driver.session() as session:
+            return session.execute_write(_apply_chunk, chunk, source)
+    except (ServiceUnavailable, SessionExpired) as e:
+        raise DatabaseUnavailable(f"lost Neo4j while writing events: {e}") from e
+    except Neo4jError as e:
+        raise InterestGraphError(f"Neo4j refused an event chunk: {e.message}") from e
 
 
-def write_subcategories(
-    driver: Driver, categories: pd.DataFrame, **options: Unpack[WriteOptions]
-) -> WriteResult:
-    """MERGE ``(child)-[:SUBCATEGORY_OF]->(parent)`` for categories with a ``parent``."""
-    children = categories.loc[categories["parent"].notna(), ["id", "parent"]]
-    return write_rows(driver, SUBCATEGORY_OF_QUERY, children, **options)
-
-
-def write_item_categories(
-    driver: Driver, links: pd.DataFrame, **options: Unpack[WriteOptions]
-) -> WriteResult:
-    """MERGE ``(:Item)-[:IN_CATEGORY]->(:Category)`` from columns ``item, category``."""
-    return write_rows(driver, IN_CATEGORY_QUERY, links[["item", "category"]], **options)
-
-
-def write_item_brands(
-    driver: Driver, links: pd.DataFrame, **options: Unpack[WriteOptions]
-) -> WriteResult:
-    """MERGE ``(:Item)-[:MADE_BY]->(:Brand)`` from columns ``item, brand``."""
-    return write_rows(driver, MADE_BY_QUERY, links[["item", "brand"]], **options)
-
-
-def write_purchases(
-    driver: Driver, purchases: pd.DataFrame, **options: Unpack[WriteOptions]
-) -> WriteResult:
-    """MERGE ``(:User)-[:PURCHASED {seq}]->(:Item)`` from columns ``user, item, seq``."""
-    return write_rows(driver, PURCHASED_QUERY, purchases[["user", "item", "seq"]], **options)
+def write_follows(driver: Driver, rows: Sequence[dict[str, Any]], batch_size: int) -> None:
+    """MERGE ``(:User)-[:FOLLOWS]->(:User)`` (both users MERGEd too)."""
+    write_rows(driver, FOLLOWS_QUERY, rows, batch_size)

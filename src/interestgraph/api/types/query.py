@@ -15,10 +15,19 @@ from interestgraph.serving.recommend import get_user
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="The user with this id; NOT_FOUND when there is none.")
+    @strawberry.field(
+        description=(
+            "The user with this id, the shop's own user id (hashed with the configured "
+            "pseudonym key, as at ingest); NOT_FOUND when there is none."
+        )
+    )
     async def user(self, info: Info, id: strawberry.ID) -> User:
-        record = await asyncio.to_thread(get_user, info.context.driver, id)
-        return User.from_record(record)
+        pseudonym = info.context.pseudonymizer.user_id(id)
+        try:
+            record = await asyncio.to_thread(get_user, info.context.driver, pseudonym)
+        except NotFound as e:
+            raise NotFound(f"no user with id '{id}'") from e
+        return User.from_record(record, id)
 
     @strawberry.field(description="The item with this id (ASIN); NOT_FOUND when there is none.")
     async def item(self, info: Info, id: strawberry.ID) -> Item:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from typing import TypeVar
 
 import strawberry
 
@@ -10,26 +12,43 @@ from interestgraph.api.context import Info
 from interestgraph.api.types.interest import Interest
 from interestgraph.api.types.recommendation import Recommendation
 from interestgraph.api.validation import check_first
+from interestgraph.errors import InterestGraphError
 from interestgraph.serving.recommend import recommend_items, user_interests
 from interestgraph.serving.records import UserRecord
+
+T = TypeVar("T")
 
 
 @strawberry.type(description="A shopper.")
 class User:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(
+        description=(
+            "The shop's own user id, as the client sent it. The graph stores only a keyed "
+            "pseudonym of it (HMAC-SHA256), which the API never returns."
+        )
+    )
+    pseudonym: strawberry.Private[str]
 
     @classmethod
-    def from_record(cls, record: UserRecord) -> User:
-        return cls(id=strawberry.ID(record.id))
+    def from_record(cls, record: UserRecord, shop_user_id: str) -> User:
+        """The user ``record`` (keyed by pseudonym) as the client knows it, by its own id."""
+        return cls(id=strawberry.ID(shop_user_id), pseudonym=record.id)
 
     @strawberry.field(description="Categories and brands the user bought from, most shared first.")
     async def interests(self, info: Info, first: int = 10) -> list[Interest]:
         check_first(first)
-        found = await asyncio.to_thread(user_interests, info.context.driver, self.id, first)
+        found = await self._read(user_interests, info, first)
         return [Interest.from_record(i) for i in found]
 
     @strawberry.field(description="Items the user has not bought, best first.")
     async def recommendations(self, info: Info, first: int = 10) -> list[Recommendation]:
         check_first(first)
-        found = await asyncio.to_thread(recommend_items, info.context.driver, self.id, first)
+        found = await self._read(recommend_items, info, first)
         return [Recommendation.from_record(s) for s in found]
+
+    async def _read(self, read: Callable[..., T], info: Info, first: int) -> T:
+        """Run a serving read for this user; errors name the client's id, not the pseudonym."""
+        try:
+            return await asyncio.to_thread(read, info.context.driver, self.pseudonym, first)
+        except InterestGraphError as e:
+            raise type(e)(str(e).replace(self.pseudonym, str(self.id))) from e
