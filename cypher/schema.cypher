@@ -32,3 +32,13 @@ OPTIONS {indexConfig: {`vector.dimensions`: 64, `vector.similarity_function`: 'c
 // The ingest ledger: one node per applied event chunk (a hash of its events), created in the same
 // transaction as the chunk's edge updates, so no chunk is applied twice.
 CREATE CONSTRAINT ingest_chunk_id IF NOT EXISTS FOR (c:IngestChunk) REQUIRE c.id IS UNIQUE;
+
+// Item text vectors (all-MiniLM-L6-v2, 384 dimensions, L2-normalised) for text similarity and
+// topics; the dimension is the model's, so nothing recreates this index.
+CREATE VECTOR INDEX item_text_embedding IF NOT EXISTS
+FOR (i:Item) ON i.text_embedding
+OPTIONS {indexConfig: {`vector.dimensions`: 384, `vector.similarity_function`: 'cosine',
+                      `vector.quantization.enabled`: false}};
+
+// Topics of the current clustering run (`interestgraph topics`).
+CREATE CONSTRAINT topic_id IF NOT EXISTS FOR (t:Topic) REQUIRE t.id IS UNIQUE;

@@ -10,6 +10,7 @@ import json
 import socket
 import sys
 import warnings
+from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -27,7 +28,9 @@ from interestgraph.ingest.source import require_dataset_folder
 
 if TYPE_CHECKING:
     from interestgraph.ingest.report import IngestReport
+    from interestgraph.interests import InterestReport
     from interestgraph.pipeline import TrainReport
+    from interestgraph.semantics import TopicReport
     from interestgraph.training.run import TrainingConfig
 
 
@@ -266,7 +269,70 @@ def ingest(
     require_dataset_folder(dataset_dir, "set INTERESTGRAPH_DATA or pass PATH")
     with connect(settings) as driver:
         report = _run_ingest(settings, driver, source, dataset_dir)
-    _print_ingest_report(report)
+        _print_ingest_report(report)
+        _refresh_touched_interests(settings, driver, report)
+
+
+def _run_interests(
+    settings: Settings, driver: Driver, user_ids: Collection[str] | None
+) -> InterestReport:
+    from interestgraph.interests import InterestConfig, refresh_interests
+
+    with _progress() as progress:
+        task = progress.add_task("interest profiles", total=None)
+        return refresh_interests(
+            driver,
+            user_ids,
+            config=InterestConfig.from_settings(settings),
+            on_batch=lambda done, total: progress.update(task, completed=done, total=total),
+        )
+
+
+def _print_interest_report(report: InterestReport) -> None:
+    edges = ", ".join(f"{kind} {n:,}" for kind, n in report.edges.items()) or "none"
+    console.print(
+        f"interest profiles: {report.users:,} users, INTERESTED_IN edges: {edges}; "
+        f"{report.seconds:.1f} s ({report.users_per_second:,.0f} users/s)"
+    )
+
+
+def _refresh_touched_interests(settings: Settings, driver: Driver, report: IngestReport) -> None:
+    """Keep built interest profiles current: refresh the users this ingest gave new events.
+
+    Nothing happens before the first `interestgraph interests` builds them.
+    """
+    from interestgraph.interests import profiles_exist
+
+    if report.touched_users and profiles_exist(driver):
+        _print_interest_report(_run_interests(settings, driver, report.touched_users))
+
+
+@app.command("interests")
+def interests(
+    user: Annotated[
+        list[str] | None,
+        typer.Option("--user", help="the shop's own user id (repeatable); default: every user"),
+    ] = None,
+) -> None:
+    """Build the interest profiles (INTERESTED_IN to categories, brands, topics) of every user,
+    or of the users given; each user's earlier profile is replaced. Weights, time decay and
+    category damping come from the INTERESTGRAPH_INTEREST_* settings."""
+    from interestgraph.db.connection import connect
+    from interestgraph.privacy import create_pseudonymizer
+
+    settings = _settings()
+    targets = None
+    if user:
+        pseudonymizer = create_pseudonymizer(settings)
+        targets = {pseudonymizer.user_id(u) for u in user}
+    with connect(settings) as driver:
+        report = _run_interests(settings, driver, targets)
+    _print_interest_report(report)
+    if targets is not None and report.users < len(targets):
+        raise NotFound(
+            f"{len(targets) - report.users} of the {len(targets)} users given are not in the "
+            "graph (the others were refreshed)"
+        )
 
 
 def _print_train_report(report: TrainReport) -> None:
@@ -329,6 +395,63 @@ def train(
     with connect(_settings()) as driver:
         report = _run_training(_settings(), driver, config, device)
     _print_train_report(report)
+
+
+def _print_topic_report(report: TopicReport) -> None:
+    encoding = report.encoding
+    speed = (
+        f"; {encoding.items_per_s:,.1f} items/s, model load {encoding.load_seconds:.1f} s"
+        if encoding.encoded
+        else ""
+    )
+    console.print(
+        f"item text: {encoding.encoded:,} encoded, {encoding.skipped:,} unchanged (skipped), "
+        f"{encoding.without_text:,} without text{speed} ({report.model})"
+    )
+    scores = ", ".join(f"{k}: {s:.4f}" for k, s in sorted(report.silhouette.items()))
+    console.print(f"k = {report.k}: {report.criterion}", highlight=False)
+    console.print(f"silhouette by k: {scores}", highlight=False)
+    table = Table(title=f"topics (run {report.run_id})", title_justify="left")
+    for column in ("id", "size", "label", "top-level", "2nd-level", "leaf categories"):
+        table.add_column(column, justify="left" if column in ("id", "label") else "right")
+    for t in report.topics:
+        table.add_row(
+            t.id, f"{t.size:,}", t.label, str(t.top_levels), str(t.second_levels), str(t.leaves)
+        )
+    console.print(table)
+    console.print(
+        f"clustering {report.cluster_seconds:.1f} s, writing topics {report.write_seconds:.1f} s"
+    )
+
+
+@app.command("topics")
+def topics(
+    seed: Annotated[int, typer.Option(help="seed of the k-selection sample and k-means")] = 42,
+    min_topics: Annotated[int, typer.Option(min=2, help="fewest topics tried")] = 5,
+    max_topics: Annotated[int, typer.Option(min=2, help="most topics tried")] = 40,
+    device: DeviceOption = None,
+) -> None:
+    """Encode item text (only what changed), cluster it into labelled topics, replace the topics.
+
+    k is the number of topics in [--min-topics, --max-topics] with the best mean silhouette on a
+    seeded sample; labels are each topic's most distinctive terms (class-based TF-IDF).
+    """
+    from interestgraph.db.connection import connect
+
+    if min_topics > max_topics:
+        raise BadInput(f"--min-topics {min_topics} is above --max-topics {max_topics}")
+    with connect(_settings()) as driver:
+        report = _run_topics(
+            driver, seed=seed, min_topics=min_topics, max_topics=max_topics, device=device
+        )
+    _print_topic_report(report)
+
+
+def _run_topics(driver: Driver, *, device: str | None, **options: int) -> TopicReport:
+    from interestgraph.semantics import enrich_items
+
+    with _progress() as progress:
+        return enrich_items(driver, device=device, progress=progress, **options)
 
 
 @app.command("forget")
@@ -402,7 +525,8 @@ def demo(
         bool, typer.Option("--serve/--no-serve", help="keep serving GraphQL at the end")
     ] = True,
 ) -> None:
-    """The main job: start Neo4j, ingest Amazon Beauty, train, write back, serve GraphQL."""
+    """The main job: start Neo4j, ingest Amazon Beauty, topics and interests, train, write
+    back, serve GraphQL."""
     import uvicorn
 
     from interestgraph.api.app import create_app
@@ -429,12 +553,15 @@ def demo(
     with connect(settings) as driver:
         console.rule("2. ingest (schema, Amazon Beauty)")
         _print_ingest_report(_run_ingest(settings, driver, DEMO_SOURCE, dataset_dir))
-        console.rule("3. export, train LightGCN, write embeddings back")
+        console.rule("3. item text embeddings, topics, interest profiles")
+        _print_topic_report(_run_topics(driver, device=device))
+        _print_interest_report(_run_interests(settings, driver, None))
+        console.rule("4. export, train LightGCN, write embeddings back")
         _print_train_report(_run_training(settings, driver, config, device))
         subjects = pick_demo_subjects(driver, dataset_dir, create_pseudonymizer(settings))
     if not serve_api or subjects is None:
         return
-    console.rule("4. GraphQL")
+    console.rule("5. GraphQL")
     _require_free_port(settings.api_host, settings.api_port)
     url = f"http://{settings.api_host}:{settings.api_port}/graphql"
     server = uvicorn.Server(

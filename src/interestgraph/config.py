@@ -53,6 +53,22 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     batch_size: int = 5000
+    interest_weight_view: float = Field(default=1.0, ge=0, description="weight of one view")
+    interest_weight_click: float = Field(default=1.0, ge=0, description="weight of one click")
+    interest_weight_cart: float = Field(default=3.0, ge=0, description="weight of one add to cart")
+    interest_weight_purchase: float = Field(default=5.0, ge=0, description="weight of a purchase")
+    interest_weight_rating: float = Field(
+        default=5.0, ge=0, description="weight of a rated item, times rating / 5"
+    )
+    interest_half_life_days: float = Field(
+        default=90.0, ge=0, description="time decay half-life; 0 = no decay"
+    )
+    interest_category_damping: float = Field(
+        default=0.5, gt=0, le=1, description="factor per level up the category tree"
+    )
+    interest_batch_users: int = Field(
+        default=1000, ge=1, description="users per interest-profile write transaction"
+    )
     pseudonym_key: SecretStr | None = Field(
         default=None,
         description="key of the HMAC that pseudonymises shop user ids (>= 16 bytes); "

@@ -19,9 +19,11 @@ DEMO_QUERY = """\
 query Demo($user: ID!, $item: ID!) {
   user(id: $user) {
     id
-    interests(first: 5) { kind id name score count }
+    interests(first: 5) { kind id name score evidence }
     recommendations(first: 5) {
       score
+      reason
+      path { kind name }
       item { id brand { name } categories { path } }
     }
   }

@@ -20,7 +20,8 @@ from interestgraph.api.app import create_app
 from interestgraph.config import Settings
 from interestgraph.db.connection import connect
 from interestgraph.db.server import find_free_port
-from interestgraph.serving.queries import ITEM_DETAILS_QUERY
+from interestgraph.interests import refresh_interests
+from interestgraph.serving.queries import EXPLAIN_QUERY, ITEM_DETAILS_QUERY
 
 pytestmark = pytest.mark.e2e
 
@@ -108,6 +109,7 @@ def api(neo4j_settings: Settings, neo4j_driver: Driver) -> Iterator[Api]:
 @pytest.fixture
 def graph(api: Api, empty_db: Driver) -> Api:
     write_graph(empty_db, SPEC)
+    refresh_interests(empty_db)
     return api
 
 
@@ -117,9 +119,11 @@ def test_user_query_returns_interests_and_recommendations(graph: Api) -> None:
         query($id: ID!) {
           user(id: $id) {
             id
-            interests(first: 2) { kind id name score count }
+            interests(first: 2) { kind id name score evidence lastAt }
             recommendations(first: 5) {
               score
+              reason
+              path { kind id name }
               item {
                 id
                 brand { id name }
@@ -136,13 +140,25 @@ def test_user_query_returns_interests_and_recommendations(graph: Api) -> None:
     assert "errors" not in body
     user = body["data"]["user"]
     assert user["id"] == "alice"
-    assert user["interests"][0] == {
-        "kind": "category",
-        "id": "Makeup",
-        "name": "Makeup",
-        "score": pytest.approx(2 / 3),
-        "count": 2,
-    }
+    # One purchase from each brand and leaf: brands and leaves tie at the top (score 1, by name).
+    assert user["interests"] == [
+        {
+            "kind": "BRAND",
+            "id": "acme",
+            "name": "Acme",
+            "score": 1.0,
+            "evidence": 1,
+            "lastAt": None,
+        },
+        {
+            "kind": "BRAND",
+            "id": "bolt",
+            "name": "Bolt",
+            "score": 1.0,
+            "evidence": 1,
+            "lastAt": None,
+        },
+    ]
     recommendations = user["recommendations"]
     assert len(recommendations) == 5
     assert not {r["item"]["id"] for r in recommendations} & set(PURCHASED)
@@ -155,6 +171,13 @@ def test_user_query_returns_interests_and_recommendations(graph: Api) -> None:
         assert len(item["categories"][0]["path"]) == 3
         assert len(item["similar"]) == 2
         assert item["id"] not in {s["item"]["id"] for s in item["similar"]}
+        # Every item shares a brand and a top category with one of alice's three purchases.
+        path = recommendation["path"]
+        assert path[0] == {"kind": "USER", "id": "alice", "name": "alice"}
+        assert path[1]["id"] in PURCHASED
+        assert path[-1]["id"] == item["id"]
+        assert pseudonym("alice") not in recommendation["reason"]
+        assert path[2]["name"] in recommendation["reason"]
 
 
 def test_graph_holds_pseudonyms_and_the_api_answers_with_the_shop_id(graph: Api) -> None:
@@ -219,6 +242,19 @@ def test_recommendation_details_are_fetched_in_one_batched_query(graph: Api) -> 
     assert len(body["data"]["user"]["recommendations"]) == 20
     assert graph.driver.queries.count(ITEM_DETAILS_QUERY) == 1
     # get_user, recommend_items' status and search, the one details query: no query per item
+    assert len(graph.driver.queries) == 4
+
+
+def test_explanations_are_fetched_in_one_batched_query(graph: Api) -> None:
+    graph.driver.queries.clear()
+
+    body = graph.query(
+        '{ user(id: "alice") { recommendations(first: 20) { reason path { id } } } }'
+    )
+
+    assert "errors" not in body
+    assert all(r["reason"] and r["path"] for r in body["data"]["user"]["recommendations"])
+    assert graph.driver.queries.count(EXPLAIN_QUERY) == 1
     assert len(graph.driver.queries) == 4
 
 

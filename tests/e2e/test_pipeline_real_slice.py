@@ -89,14 +89,25 @@ def test_demo_loads_the_slice_exactly_and_records_a_run(
     records, _, _ = neo4j_driver.execute_query(
         "RETURN COUNT { (:User) } AS users, COUNT { (:Item) } AS items, "
         "COUNT { ()-[:PURCHASED]->() } AS purchases, "
-        "COUNT { (i:Item) WHERE i.embedding IS NOT NULL } AS embedded"
+        "COUNT { (i:Item) WHERE i.embedding IS NOT NULL } AS embedded, "
+        "COUNT { (i:Item) WHERE size(i.text_embedding) = 384 } AS text_embedded, "
+        "COUNT { (i:Item) WHERE COUNT { (i)-[:HAS_TOPIC]->(:Topic) } = 1 } AS one_topic, "
+        "COUNT { (u:User) WHERE EXISTS { (u)-[:INTERESTED_IN]->(:Topic) } "
+        "                  AND EXISTS { (u)-[:INTERESTED_IN]->(:Brand) } "
+        "                  AND EXISTS { (u)-[:INTERESTED_IN]->(:Category) } } AS profiled"
     )
     assert dict(records[0]) == {
         "users": users,
         "items": items,
         "purchases": purchases,
         "embedded": items,
+        "text_embedded": items,  # Beauty has no titles: brand + category paths are the text
+        "one_topic": items,
+        "profiled": users,
     }
+    topics, _, _ = neo4j_driver.execute_query("MATCH (t:Topic) RETURN t.label AS label")
+    assert len(topics) >= 5
+    assert all(" · " in r["label"] for r in topics), topics
     runs = sorted((neo4j_settings.home / "runs").glob("lightgcn-*.json"))
     assert runs, output
     run = json.loads(runs[-1].read_text(encoding="utf-8"))
@@ -178,6 +189,12 @@ def test_graphql_over_http_serves_the_trained_graph(
         assert scores == sorted(scores, reverse=True)
         interests = response["data"]["user"]["interests"]
         assert interests and all(0 < i["score"] <= 1 for i in interests)
+        assert interests[0]["score"] == 1.0 and all(i["evidence"] >= 1 for i in interests)
+        for recommendation in response["data"]["user"]["recommendations"]:
+            path = recommendation["path"]
+            assert recommendation["reason"], recommendation
+            assert path[0] == {"kind": "USER", "name": user}
+            assert path[-1]["kind"] == "ITEM" and len(path) in (3, 4)
         similar = [s["item"]["id"] for s in response["data"]["item"]["similar"]]
         assert len(similar) == 3 and item not in similar
 

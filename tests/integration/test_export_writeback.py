@@ -241,8 +241,9 @@ def test_new_dimension_recreates_indexes_and_stale_vectors_go(graph: Driver) -> 
     assert again.stale_removed == 1
     assert unchanged.indexes_created == []
     records, _, _ = graph.execute_query(
-        "SHOW VECTOR INDEXES YIELD name, state, options "
-        "RETURN name, state, options.indexConfig.`vector.dimensions` AS dims"
+        "SHOW VECTOR INDEXES YIELD name, state, options WHERE name IN $names "
+        "RETURN name, state, options.indexConfig.`vector.dimensions` AS dims",
+        names=[spec.name for spec in VECTOR_INDEXES],  # not the text index, which is not theirs
     )
     assert {r["name"]: (r["state"], r["dims"]) for r in records} == {
         "item_embedding": ("ONLINE", 3),

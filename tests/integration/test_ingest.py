@@ -71,11 +71,11 @@ def _ingest(
 
 
 def test_schema_applies_twice(empty_db: Driver) -> None:
-    assert apply_schema(empty_db) == 8
-    assert apply_schema(empty_db) == 8
+    assert apply_schema(empty_db) == 10
+    assert apply_schema(empty_db) == 10
     wait_for_indexes(empty_db, timeout_s=60)
     constraints, _, _ = empty_db.execute_query("SHOW CONSTRAINTS YIELD name RETURN name")
-    assert {"user_id", "item_id", "category_id", "brand_id", "ingest_chunk_id"} <= {
+    assert {"user_id", "item_id", "category_id", "brand_id", "ingest_chunk_id", "topic_id"} <= {
         r["name"] for r in constraints
     }
     vectors, _, _ = empty_db.execute_query(
@@ -88,6 +88,7 @@ def test_schema_applies_twice(empty_db: Driver) -> None:
         "item_embedding": ("Item", "embedding", "cosine"),
         "item_search_vector": ("Item", "search_vector", "euclidean"),
         "user_embedding": ("User", "embedding", "cosine"),
+        "item_text_embedding": ("Item", "text_embedding", "cosine"),
     }.items() <= found.items()
 
 

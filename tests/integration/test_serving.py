@@ -9,6 +9,7 @@ from neo4j import Driver, RoutingControl
 
 from graph_builder import GraphSpec, cosine, dot, pseudonym, vector_indexes, write_graph
 from interestgraph.errors import NotFound, NotTrained
+from interestgraph.interests import InterestConfig, refresh_interests
 from interestgraph.serving.queries import RECOMMEND_QUERY
 from interestgraph.serving.recommend import (
     get_user,
@@ -21,7 +22,6 @@ from interestgraph.serving.records import (
     BrandRecord,
     CategoryRecord,
     InterestKind,
-    InterestRecord,
     UserRecord,
 )
 
@@ -163,29 +163,35 @@ def test_similar_items_unknown_or_untrained_item(graph: Driver) -> None:
         similar_items(graph, "i13", 5)
 
 
-def test_interests_count_each_purchase_once_per_category_and_ancestor(graph: Driver) -> None:
+def test_interests_weigh_damp_and_normalise_per_user(graph: Driver) -> None:
+    refresh_interests(graph, config=InterestConfig(half_life_days=0))
     found = user_interests(graph, U1, 100)
 
-    def share(kind: InterestKind, id_: str, name: str, count: int) -> InterestRecord:
-        return InterestRecord(kind, id_, name, count / 6, count)
+    # Each purchase weighs 5 and reaches its brand, its leaves and (x0.5 per level, once per
+    # item) their ancestors; acme's 3 purchases (15) are the strongest, so scores are raw / 15.
+    def interest(kind: InterestKind, id_: str, name: str, raw: float, evidence: int) -> tuple:
+        return (kind, id_, name, pytest.approx(raw / 15), evidence, None)
 
-    assert found == [
-        share("category", "Makeup", "Makeup", 4),
-        share("brand", "acme", "Acme", 3),
-        share("category", "Makeup > Nails", "Nails", 3),
-        share("category", "Skin Care > Face", "Face", 2),
-        share("category", "Skin Care > Face > Moisturizers", "Moisturizers", 2),
-        share("category", "Makeup > Nails > Nail Art", "Nail Art", 2),
-        share("category", "Makeup > Nails > Nail Polish", "Nail Polish", 2),
-        share("category", "Skin Care", "Skin Care", 2),
-        share("brand", "zest", "Zest", 2),
-        share("category", "Makeup > Face", "Face", 1),
-        share("category", "Makeup > Face > Foundation", "Foundation", 1),
+    assert [(i.kind, i.id, i.name, i.score, i.evidence, i.last_at) for i in found] == [
+        interest("brand", "acme", "Acme", 15, 3),
+        interest("category", "Skin Care > Face > Moisturizers", "Moisturizers", 10, 2),
+        interest("category", "Makeup > Nails > Nail Art", "Nail Art", 10, 2),
+        interest("category", "Makeup > Nails > Nail Polish", "Nail Polish", 10, 2),
+        interest("brand", "zest", "Zest", 10, 2),
+        interest("category", "Makeup > Nails", "Nails", 7.5, 3),  # i02's two leaves count once
+        interest("category", "Skin Care > Face", "Face", 5, 2),
+        interest("category", "Makeup > Face > Foundation", "Foundation", 5, 1),
+        interest("category", "Makeup", "Makeup", 5, 4),
+        interest("category", "Makeup > Face", "Face", 2.5, 1),
+        interest("category", "Skin Care", "Skin Care", 2.5, 2),
     ]
     assert user_interests(graph, U1, 3) == found[:3]
+    assert user_interests(graph, U1, 100, "brand") == [i for i in found if i.kind == "brand"]
+    assert user_interests(graph, U1, 100, "topic") == []
 
 
-def test_interests_of_user_without_purchases_and_unknown_user(graph: Driver) -> None:
+def test_interests_of_user_without_behaviour_and_unknown_user(graph: Driver) -> None:
+    refresh_interests(graph)
     assert user_interests(graph, U3, 10) == []
     with pytest.raises(NotFound, match="no user with id 'nobody'"):
         user_interests(graph, "nobody", 10)

@@ -198,6 +198,7 @@ def _apply(run: _Run, chunk: EventChunk) -> None:
         counts.already_applied += chunk.events
     else:
         run.report.chunks_applied += 1
+        run.report.touched_users |= result.touched
         counts.kept += result.applied
         counts.deduplicated += result.duplicates
 

@@ -72,6 +72,8 @@ class IngestReport:
         chunks_applied, chunks_skipped: event chunks written now, and found in the ledger.
         seconds: wall time per stage.
         rejects_path: where the refused rows were written, if anywhere.
+        touched_users: pseudonyms of the users this run applied new events to, so derived
+            per-user data (interest profiles) can be refreshed for exactly them.
     """
 
     source: str = ""
@@ -84,6 +86,7 @@ class IngestReport:
     chunks_skipped: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
     rejects_path: Path | None = None
+    touched_users: set[str] = field(default_factory=set)
 
     def table(self, name: str) -> TableCounts:
         """The counts of table ``name``, created empty on first use."""

@@ -136,7 +136,8 @@ SET r.event_keys = known + [e IN new | e.k],
                         CASE WHEN m IS NULL OR s > m THEN s ELSE m END)
 """
 _EVENTS_TAIL = """
-RETURN sum(size(row.events)) AS events, sum(size(new)) AS applied
+RETURN sum(size(row.events)) AS events, sum(size(new)) AS applied,
+       collect(DISTINCT CASE WHEN size(new) > 0 THEN row.user END) AS touched
 """
 _QUANTITY = """,
     r.quantity = coalesce(r.quantity, 0) + reduce(q = 0, e IN new | q + coalesce(e.v, 1))"""
@@ -163,12 +164,13 @@ EVENT_QUERIES: dict[str, LiteralString] = {
 
 @dataclass(frozen=True)
 class ChunkResult:
-    """What applying one event chunk did: skipped (in the ledger), or events applied and
-    events whose key their edge already held."""
+    """What applying one event chunk did: skipped (in the ledger), or events applied, events
+    whose key their edge already held, and the users (pseudonyms) that got new events."""
 
     skipped: bool
     applied: int = 0
     duplicates: int = 0
+    touched: frozenset[str] = frozenset()
 
 
 def _batches(rows: Sequence[dict[str, Any]], size: int) -> Iterator[Sequence[dict[str, Any]]]:
@@ -226,6 +228,7 @@ def _apply_chunk(tx: ManagedTransaction, chunk: EventChunk, source: str) -> Chun
     if tx.run(CHUNK_APPLIED_QUERY, id=chunk.id).single(strict=True)["applied"]:
         return ChunkResult(skipped=True)
     applied = duplicates = 0
+    touched: set[str] = set()
     for rel, rows in chunk.rows.items():
         record = tx.run(EVENT_QUERIES[rel], rows=rows).single(strict=True)
         sent = sum(len(row["events"]) for row in rows)
@@ -237,10 +240,13 @@ def _apply_chunk(tx: ManagedTransaction, chunk: EventChunk, source: str) -> Chun
             )
         applied += record["applied"]
         duplicates += record["events"] - record["applied"]
+        touched.update(record["touched"])
     tx.run(
         RECORD_CHUNK_QUERY, id=chunk.id, source=source, events=chunk.events, applied=applied
     ).consume()
-    return ChunkResult(skipped=False, applied=applied, duplicates=duplicates)
+    return ChunkResult(
+        skipped=False, applied=applied, duplicates=duplicates, touched=frozenset(touched)
+    )
 
 
 def apply_event_chunk(driver: Driver, chunk: EventChunk, *, source: str) -> ChunkResult:

@@ -46,24 +46,26 @@ LIMIT $first
 RETURN other.id AS item_id, score
 """
 
-# Each purchase counts once for its brand and once for every category it reaches: the item's
-# leaf categories and all their ancestors (DISTINCT, so two leaves under one parent count once).
-# OPTIONAL CALL keeps one row for a user without purchases, telling them apart from unknown ids.
+# The user's INTERESTED_IN edges (interests.refresh_interests builds them), strongest first.
+# OPTIONAL CALL keeps one row for a user without interests, telling them apart from unknown ids.
+# Types, labels and properties go through type(), labels() and properties(), so a graph without
+# profiles or topics yet raises no "does not exist" warning.
 INTERESTS_QUERY = """
 MATCH (u:User {id: $user_id})
-WITH u, COUNT { (u)-[:PURCHASED]->(:Item) } AS purchases
 OPTIONAL CALL (u) {
-  MATCH (u)-[:PURCHASED]->(i:Item)-[:MADE_BY]->(b:Brand)
-  RETURN 'brand' AS kind, b.id AS id, b.name AS name, count(DISTINCT i) AS count
-  UNION ALL
-  MATCH (u)-[:PURCHASED]->(i:Item)-[:IN_CATEGORY]->(:Category)-[:SUBCATEGORY_OF*0..]->(c:Category)
-  RETURN 'category' AS kind, c.id AS id, c.name AS name, count(DISTINCT i) AS count
+  MATCH (u)-[r]->(t)
+  WHERE type(r) = 'INTERESTED_IN'
+  WITH properties(r) AS r, t, properties(t) AS node,
+       CASE WHEN 'Category' IN labels(t) THEN 'category' WHEN 'Brand' IN labels(t) THEN 'brand'
+            WHEN 'Topic' IN labels(t) THEN 'topic' END AS kind
+  WHERE kind IS NOT NULL AND ($kind IS NULL OR kind = $kind)
+  RETURN kind, t.id AS id, coalesce(node.name, node.label, t.id) AS name, r.score AS score,
+         r.evidence AS evidence, r.last_at AS last_at
 }
-WITH kind, id, name, count, CASE WHEN kind IS NULL THEN NULL
-                                 ELSE toFloat(count) / purchases END AS score
+WITH kind, id, name, score, evidence, last_at
 ORDER BY score DESC, name, kind, id
 LIMIT $first
-RETURN kind, id, name, count, score
+RETURN kind, id, name, score, evidence, last_at
 """
 
 ITEM_DETAILS_QUERY = """
@@ -74,4 +76,109 @@ RETURN item.id AS id,
          AS brand,
        COLLECT { MATCH (item)-[:IN_CATEGORY]->(c:Category)
                  RETURN c {.id, .name, .path} ORDER BY c.id } AS categories
+"""
+
+# Explanations (serving/explain.py): per recommended item, the best candidate path of each kind,
+# then the strongest (ties: co_purchase, brand, category, topic, collaborative). `mine` is the
+# user's history: purchases, else any interaction, most recent first, the item itself left out.
+# `via` is the history item the path runs through: the most recent one that qualifies (for
+# co_purchase and collaborative: the one with the most co-buyers). `neighbours` (who share an
+# item of `mine`) is counted per item, as `mine` leaves that item out. `touched` gets its own
+# WITH: Neo4j rejects a COLLECT with an aggregation inside a CASE next to other variables.
+# Types, labels and optional properties go through type(), labels() and properties(), as in
+# INTERESTS_QUERY.
+EXPLAIN_QUERY = """
+MATCH (u:User {id: $user_id})
+WITH u, COLLECT {
+  MATCH (u)-[p]->(x:Item)
+  WHERE type(p) = 'PURCHASED'
+  WITH x, properties(p) AS p
+  RETURN x ORDER BY coalesce(p.last_at, datetime('1970-01-01T00:00:00Z')) DESC,
+                    coalesce(p.last_seq, -1) DESC, x.id
+} AS bought
+WITH u, bought, COLLECT {
+  MATCH (u)-[p]->(x:Item)
+  WHERE type(p) IN $behaviours
+  WITH x, properties(p) AS p
+  WITH x, max(coalesce(p.last_at, datetime('1970-01-01T00:00:00Z'))) AS at,
+       max(coalesce(p.last_seq, -1)) AS seq
+  RETURN x ORDER BY at DESC, seq DESC, x.id
+} AS touched
+WITH u, size(bought) > 0 AS bought_any,
+     CASE WHEN size(bought) > 0 THEN bought ELSE touched END AS history
+UNWIND $item_ids AS item_id
+MATCH (r:Item {id: item_id})
+WITH u, bought_any, r, [x IN history WHERE x <> r] AS mine
+WITH u, bought_any, r, mine,
+     COUNT {
+       UNWIND mine AS x
+       MATCH (x)<-[b]-(v:User)
+       WHERE type(b) IN $behaviours AND v <> u
+       RETURN DISTINCT v
+     } AS neighbours
+OPTIONAL CALL (u, r, mine, neighbours) {
+  UNWIND range(0, size(mine) - 1) AS rank
+  WITH mine[rank] AS x, rank
+  MATCH (x)<-[p1]-(v:User)-[p2]->(r)
+  WHERE type(p1) = 'PURCHASED' AND type(p2) = 'PURCHASED' AND v <> u
+  WITH x, rank, count(DISTINCT v) AS n,
+       COUNT { (x)<-[p]-(w:User) WHERE type(p) = 'PURCHASED' AND w <> u } AS buyers
+  RETURN 'co_purchase' AS kind, 0 AS tie, toFloat(n) / (buyers + 1) AS strength, n,
+         x AS via, null AS hub
+  ORDER BY strength DESC, n DESC, rank LIMIT 1
+  UNION ALL
+  MATCH (r)-[m]->(b)
+  WHERE type(m) = 'MADE_BY'
+  WITH b, [x IN mine WHERE EXISTS { (x)-[xm]->(b) WHERE type(xm) = 'MADE_BY' }] AS xs
+  WHERE size(xs) > 0
+  RETURN 'brand' AS kind, 1 AS tie, toFloat(size(xs)) / (size(mine) + 1) AS strength,
+         size(xs) AS n, xs[0] AS via, {id: b.id, name: properties(b).name} AS hub
+  ORDER BY strength DESC, hub.id LIMIT 1
+  UNION ALL
+  MATCH (r)-[ic]->(leaf)-[up*0..]->(c)
+  WHERE type(ic) = 'IN_CATEGORY' AND all(s IN up WHERE type(s) = 'SUBCATEGORY_OF')
+  WITH c, max(properties(leaf).level) AS depth
+  WITH c, depth,
+       [x IN mine WHERE EXISTS {
+          MATCH (x)-[xc]->()-[xu*0..]->(c)
+          WHERE type(xc) = 'IN_CATEGORY' AND all(s IN xu WHERE type(s) = 'SUBCATEGORY_OF')
+       }] AS xs
+  WHERE size(xs) > 0
+  WITH c, properties(c) AS node, depth, xs
+  RETURN 'category' AS kind, 2 AS tie,
+         toFloat(size(xs)) / (size(mine) + 1) * (coalesce(node.level, 0) + 1.0)
+           / (coalesce(depth, 0) + 1.0) AS strength,
+         size(xs) AS n, xs[0] AS via, {id: c.id, name: node.name, path: node.path} AS hub
+  ORDER BY strength DESC, hub.id LIMIT 1
+  UNION ALL
+  MATCH (r)-[h]->(t)
+  WHERE type(h) = 'HAS_TOPIC'
+  WITH t, coalesce(properties(h).weight, 1.0) AS w,
+       [x IN mine WHERE EXISTS { (x)-[xh]->(t) WHERE type(xh) = 'HAS_TOPIC' }] AS xs
+  WHERE size(xs) > 0
+  RETURN 'topic' AS kind, 3 AS tie, toFloat(size(xs)) / (size(mine) + 1) * w AS strength,
+         size(xs) AS n, xs[0] AS via, {id: t.id, name: coalesce(properties(t).label, t.id)} AS hub
+  ORDER BY strength DESC, hub.id LIMIT 1
+  UNION ALL
+  UNWIND range(0, size(mine) - 1) AS rank
+  WITH mine[rank] AS x, rank
+  MATCH (x)<-[b]-(v:User)-[p]->(r)
+  WHERE type(b) IN $behaviours AND type(p) = 'PURCHASED' AND v <> u
+  WITH x, rank, collect(DISTINCT v) AS similar
+  ORDER BY size(similar) DESC, rank
+  WITH collect(x)[0] AS via, collect(similar) AS groups
+  UNWIND groups AS similar
+  UNWIND similar AS v
+  WITH via, count(DISTINCT v) AS n
+  RETURN 'collaborative' AS kind, 4 AS tie, toFloat(n) / (neighbours + 1) AS strength, n,
+         via, null AS hub
+}
+WITH r, bought_any, kind, tie, strength, n, via, hub
+ORDER BY r.id, strength DESC, tie
+WITH r, bought_any,
+     collect(CASE WHEN kind IS NULL THEN NULL ELSE
+       {kind: kind, strength: strength, n: n, hub: hub,
+        via: {id: via.id, name: coalesce(properties(via).title, via.id)}} END) AS candidates
+RETURN {id: r.id, name: coalesce(properties(r).title, r.id)} AS item, bought_any,
+       candidates[0] AS best
 """

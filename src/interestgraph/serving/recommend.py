@@ -23,6 +23,7 @@ from interestgraph.serving.queries import (
 from interestgraph.serving.records import (
     BrandRecord,
     CategoryRecord,
+    InterestKind,
     InterestRecord,
     ItemRecord,
     ScoredItem,
@@ -56,7 +57,7 @@ def recommend_items(driver: Driver, user_id: str, first: int) -> list[ScoredItem
     while True:
         found = [
             ScoredItem(r["item_id"], r["score"])
-            for r in _read(driver, RECOMMEND_QUERY, user_id=user_id, k=k, first=first)
+            for r in run_read(driver, RECOMMEND_QUERY, user_id=user_id, k=k, first=first)
         ]
         if len(found) >= first or k >= items:
             return found
@@ -77,22 +78,31 @@ def similar_items(driver: Driver, item_id: str, first: int) -> list[ScoredItem]:
     k = min(first + 1, status["items"])
     return [
         ScoredItem(r["item_id"], r["score"])
-        for r in _read(driver, SIMILAR_QUERY, item_id=item_id, k=k, first=first)
+        for r in run_read(driver, SIMILAR_QUERY, item_id=item_id, k=k, first=first)
     ]
 
 
-def user_interests(driver: Driver, user_id: str, first: int) -> list[InterestRecord]:
-    """The categories (with their ancestors) and brands the user bought from, most shared first.
+def user_interests(
+    driver: Driver, user_id: str, first: int, kind: InterestKind | None = None
+) -> list[InterestRecord]:
+    """The user's stored interest profile (``INTERESTED_IN``), strongest first, ties by name.
 
-    ``count`` is the number of the user's purchases that reach the category or brand and
-    ``score`` that count over all the user's purchases; ties break by name.
+    ``kind`` keeps only categories, brands or topics. A user whose profile was not built yet
+    has none: profiles come from ``interestgraph interests``, never from a read.
     """
     _check_first(first)
-    records = _read(driver, INTERESTS_QUERY, user_id=user_id, first=first)
+    records = run_read(driver, INTERESTS_QUERY, user_id=user_id, first=first, kind=kind)
     if not records:
         raise NotFound(f"no user with id '{user_id}'")
     return [
-        InterestRecord(r["kind"], r["id"], r["name"], r["score"], r["count"])
+        InterestRecord(
+            r["kind"],
+            r["id"],
+            r["name"],
+            r["score"],
+            r["evidence"],
+            r["last_at"].to_native() if r["last_at"] is not None else None,
+        )
         for r in records
         if r["kind"] is not None
     ]
@@ -100,7 +110,7 @@ def user_interests(driver: Driver, user_id: str, first: int) -> list[InterestRec
 
 def item_details(driver: Driver, ids: Iterable[str]) -> dict[str, ItemRecord]:
     """Brand and categories of many items in one query; unknown ids are simply absent."""
-    records = _read(driver, ITEM_DETAILS_QUERY, ids=list(dict.fromkeys(ids)))
+    records = run_read(driver, ITEM_DETAILS_QUERY, ids=list(dict.fromkeys(ids)))
     return {r["id"]: _item_record(r) for r in records}
 
 
@@ -120,7 +130,7 @@ def _check_first(first: int) -> None:
         raise BadInput(f"first must be at least 1, got {first}")
 
 
-def _read(driver: Driver, query: str, **parameters: object) -> Sequence[Record]:
+def run_read(driver: Driver, query: str, **parameters: object) -> Sequence[Record]:
     """Run one read on a reader, turning a lost server into ``DatabaseUnavailable``."""
     try:
         records, _, _ = driver.execute_query(
@@ -132,5 +142,5 @@ def _read(driver: Driver, query: str, **parameters: object) -> Sequence[Record]:
 
 
 def _read_one(driver: Driver, query: str, **parameters: object) -> Record | None:
-    records = _read(driver, query, **parameters)
+    records = run_read(driver, query, **parameters)
     return records[0] if records else None

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
-InterestKind = Literal["category", "brand"]
+InterestKind = Literal["category", "brand", "topic"]
+PathNodeKind = Literal["user", "item", "brand", "category", "topic"]
+ReasonKind = Literal["co_purchase", "brand", "category", "topic", "collaborative", "none"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,10 +54,36 @@ class ItemRecord:
 
 @dataclass(frozen=True, slots=True)
 class InterestRecord:
-    """A category or brand the user bought from: ``count`` purchases, ``score`` their share."""
+    """An ``INTERESTED_IN`` edge of the user: ``score`` in (0, 1] (1 = the user's strongest),
+    ``evidence`` behaviour events behind it, ``last_at`` the latest of them when timed."""
 
     kind: InterestKind
     id: str
     name: str
     score: float
-    count: int
+    evidence: int
+    last_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class PathNodeRecord:
+    """A node on an explanation's path; a ``user`` node's id is the graph's pseudonym."""
+
+    kind: PathNodeKind
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExplanationRecord:
+    """Why an item is recommended: the strongest path from the user to it, and how strong.
+
+    ``strength`` is comparable across kinds (docs/graph-model.md, "Explanations"); ``path``
+    runs from the user to the item, and is empty when no path links them.
+    """
+
+    item_id: str
+    kind: ReasonKind
+    strength: float
+    reason: str
+    path: tuple[PathNodeRecord, ...]

@@ -9,7 +9,7 @@ from typing import TypeVar
 import strawberry
 
 from interestgraph.api.context import Info
-from interestgraph.api.types.interest import Interest
+from interestgraph.api.types.interest import Interest, InterestKind
 from interestgraph.api.types.recommendation import Recommendation
 from interestgraph.api.validation import check_first
 from interestgraph.errors import InterestGraphError
@@ -34,21 +34,30 @@ class User:
         """The user ``record`` (keyed by pseudonym) as the client knows it, by its own id."""
         return cls(id=strawberry.ID(shop_user_id), pseudonym=record.id)
 
-    @strawberry.field(description="Categories and brands the user bought from, most shared first.")
-    async def interests(self, info: Info, first: int = 10) -> list[Interest]:
+    @strawberry.field(
+        description=(
+            "The user's interest profile, strongest first; only categories, brands or topics "
+            "with `kind`. Empty until `interestgraph interests` has built it."
+        )
+    )
+    async def interests(
+        self, info: Info, first: int = 10, kind: InterestKind | None = None
+    ) -> list[Interest]:
         check_first(first)
-        found = await self._read(user_interests, info, first)
+        found = await self._read(
+            user_interests, info, first, kind.value if kind is not None else None
+        )
         return [Interest.from_record(i) for i in found]
 
     @strawberry.field(description="Items the user has not bought, best first.")
     async def recommendations(self, info: Info, first: int = 10) -> list[Recommendation]:
         check_first(first)
         found = await self._read(recommend_items, info, first)
-        return [Recommendation.from_record(s) for s in found]
+        return [Recommendation.from_record(s, self.pseudonym, str(self.id)) for s in found]
 
-    async def _read(self, read: Callable[..., T], info: Info, first: int) -> T:
+    async def _read(self, read: Callable[..., T], info: Info, *args: object) -> T:
         """Run a serving read for this user; errors name the client's id, not the pseudonym."""
         try:
-            return await asyncio.to_thread(read, info.context.driver, self.pseudonym, first)
+            return await asyncio.to_thread(read, info.context.driver, self.pseudonym, *args)
         except InterestGraphError as e:
             raise type(e)(str(e).replace(self.pseudonym, str(self.id))) from e
