@@ -447,11 +447,25 @@ def topics(
     _print_topic_report(report)
 
 
-def _run_topics(driver: Driver, *, device: str | None, **options: int) -> TopicReport:
+def _run_topics(
+    driver: Driver,
+    *,
+    device: str | None,
+    seed: int = 42,
+    min_topics: int = 5,
+    max_topics: int = 40,
+) -> TopicReport:
     from interestgraph.semantics import enrich_items
 
     with _progress() as progress:
-        return enrich_items(driver, device=device, progress=progress, **options)
+        return enrich_items(
+            driver,
+            seed=seed,
+            min_topics=min_topics,
+            max_topics=max_topics,
+            device=device,
+            progress=progress,
+        )
 
 
 @app.command("forget")

