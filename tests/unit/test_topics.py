@@ -114,6 +114,12 @@ def test_terms_are_words_and_bigrams_within_a_phrase() -> None:
     ]
 
 
+def test_an_apostrophe_inside_a_word_keeps_it_whole() -> None:
+    assert terms_of("L'Oreal Paris, Burt’s Bees 'Original'") == [
+        *("loreal", "paris", "loreal paris", "burts", "bees", "burts bees", "original"),
+    ]
+
+
 def test_a_plural_after_its_singular_is_redundant() -> None:
     texts = ["pen refill", "pens", "pen", "boxes", "box lid", "box"]
     terms = topic_terms(texts, np.array([0, 0, 0, 1, 1, 1]), 2)
@@ -136,3 +142,13 @@ def test_build_topics_and_label() -> None:
     assert label(["fountain pens", "ink", "cartridges", "converter"]) == (
         "fountain pens · ink · cartridges"
     )
+
+
+def test_a_label_an_earlier_topic_has_gets_more_terms() -> None:
+    terms = ["lotions", "moisturizers", "body", "hands", "feet"]
+    assert label(terms, taken=["lotions · moisturizers · body"]) == (
+        "lotions · moisturizers · body · hands"
+    )
+    taken = ["lotions · moisturizers · body", "lotions · moisturizers · body · hands"]
+    assert label(terms, taken=taken) == "lotions · moisturizers · body · hands · feet"
+    assert label(terms[:3], taken=taken) == "lotions · moisturizers · body"  # nothing more to add

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,6 +48,7 @@ TOPIC_TERMS = 8
 LABEL_SEPARATOR = " · "
 PHRASE_BREAK = re.compile(r"[^\w\s]+")  # punctuation: ". ", " > ", ", ", " & ", "-"
 TOKEN = re.compile(r"\w+")
+APOSTROPHE = re.compile(r"(?<=\w)['’](?=\w)")  # "L'Oréal", "men's": one word, not two
 MEMBERSHIP_BATCH = 5000
 # a bigram replaces a chosen unigram of it when found in more than this share of the unigram's items
 NARROWING_SHARE = 0.5
@@ -203,7 +204,7 @@ def terms_of(text: str) -> list[str]:
     "pens and pencils" give no made-up pairs such as "supplies pens".
     """
     terms: list[str] = []
-    for phrase in PHRASE_BREAK.split(text.lower()):
+    for phrase in PHRASE_BREAK.split(APOSTROPHE.sub("", text.lower())):
         previous: str | None = None
         for token in TOKEN.findall(phrase):
             if len(token) < 2 or not token.isalpha() or token in ENGLISH_STOP_WORDS:
@@ -271,9 +272,13 @@ def _singular(word: str) -> str:
     return word
 
 
-def label(terms: Sequence[str]) -> str:
-    """A topic's readable label: its best terms joined with `` · ``."""
-    return LABEL_SEPARATOR.join(terms[:LABEL_TERMS])
+def label(terms: Sequence[str], taken: Collection[str] = ()) -> str:
+    """A topic's readable label: its best terms joined with `` · ``, one term more for as long
+    as an earlier topic's label (in ``taken``) reads the same, so no two topics look alike."""
+    n = LABEL_TERMS
+    while LABEL_SEPARATOR.join(terms[:n]) in taken and n < len(terms):
+        n += 1
+    return LABEL_SEPARATOR.join(terms[:n])
 
 
 def build_topics(texts: Sequence[str], clustering: Clustering, k: int) -> list[Topic]:
@@ -282,8 +287,11 @@ def build_topics(texts: Sequence[str], clustering: Clustering, k: int) -> list[T
     members: list[list[int]] = [[] for _ in range(k)]
     for row, topic in enumerate(clustering.assignments.tolist()):
         members[topic].append(row)
+    labels: list[str] = []
+    for c in range(k):
+        labels.append(label(terms[c], taken=labels))
     return [
-        Topic(id=f"topic-{c}", label=label(terms[c]), terms=terms[c], members=members[c])
+        Topic(id=f"topic-{c}", label=labels[c], terms=terms[c], members=members[c])
         for c in range(k)
     ]
 

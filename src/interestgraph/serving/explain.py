@@ -66,25 +66,26 @@ def explanation(
 
     Args:
         user_id: the user's pseudonym (the path's first node).
-        item: ``{id, name}`` of the recommended item.
+        item: ``{id, title, brand, category}`` of the recommended item.
         bought_any: whether the history is purchases (else interactions of any kind).
-        best: ``{kind, strength, n, via: {id, name}, hub: {id, name, path?}}`` or None.
+        best: ``{kind, strength, n, via: {id, title, brand, category}, hub: {id, name,
+            path?}}`` or None.
     """
-    target = PathNodeRecord("item", item["id"], item["name"])
+    target = PathNodeRecord("item", item["id"], item_name(item))
     if best is None:
         return ExplanationRecord(item["id"], "none", 0.0, NO_PATH_REASON, ())
     kind: ReasonKind = best["kind"]
     n = int(best["n"])
-    via = PathNodeRecord("item", best["via"]["id"], best["via"]["name"])
+    via = PathNodeRecord("item", best["via"]["id"], item_name(best["via"]))
     user = PathNodeRecord("user", user_id, user_id)
     hub = best["hub"]
     mine = "your purchases" if bought_any else "the items you interacted with"
     did = "bought" if bought_any else "interacted with"
     if kind == "co_purchase":
-        reason = (
-            f"you {did} {via.name}; {_count(n, 'shopper')} who bought it also bought this: "
-            "often bought together"
-        )
+        # one co-buyer is a fact worth naming, not yet a habit
+        together = ": often bought together" if n > 1 else ""
+        reason = f"you {did} {via.name}; {_count(n, 'shopper')} who bought it also bought this"
+        reason += together
         path: tuple[PathNodeRecord, ...] = (user, via, target)
     elif kind == "brand":
         reason = f"you {did} {_count(n, 'item')} by {hub['name']}"
@@ -106,6 +107,15 @@ def explanation(
         )
         path = (user, via, target)
     return ExplanationRecord(item["id"], kind, float(best["strength"]), reason, path)
+
+
+def item_name(item: Mapping[str, Any]) -> str:
+    """What a reason calls an item: its title, else brand and deepest category with the id
+    ("Aquis Hair Extensions (B008L23HFO)": Amazon Beauty has no titles), else the id."""
+    if item.get("title"):
+        return str(item["title"])
+    known = " ".join(str(item[k]) for k in ("brand", "category") if item.get(k))
+    return f"{known} ({item['id']})" if known else str(item["id"])
 
 
 def _count(n: int, noun: str) -> str:

@@ -85,6 +85,7 @@ RETURN item.id AS id,
 # co_purchase and collaborative: the one with the most co-buyers). `neighbours` (who share an
 # item of `mine`) is counted per item, as `mine` leaves that item out. `touched` gets its own
 # WITH: Neo4j rejects a COLLECT with an aggregation inside a CASE next to other variables.
+# Items come back as {id, title, brand, category (the deepest)}, for explain.item_name.
 # Types, labels and optional properties go through type(), labels() and properties(), as in
 # INTERESTS_QUERY.
 EXPLAIN_QUERY = """
@@ -177,8 +178,23 @@ WITH r, bought_any, kind, tie, strength, n, via, hub
 ORDER BY r.id, strength DESC, tie
 WITH r, bought_any,
      collect(CASE WHEN kind IS NULL THEN NULL ELSE
-       {kind: kind, strength: strength, n: n, hub: hub,
-        via: {id: via.id, name: coalesce(properties(via).title, via.id)}} END) AS candidates
-RETURN {id: r.id, name: coalesce(properties(r).title, r.id)} AS item, bought_any,
-       candidates[0] AS best
+       {kind: kind, strength: strength, n: n, hub: hub, via: via} END)[0] AS best
+OPTIONAL CALL (best) {
+  WITH best.via AS via
+  MATCH (via)-[ic]->(c)
+  WHERE type(ic) = 'IN_CATEGORY'
+  RETURN properties(c).name AS via_category ORDER BY properties(c).level DESC, c.id LIMIT 1
+}
+OPTIONAL CALL (r) {
+  MATCH (r)-[ic]->(c)
+  WHERE type(ic) = 'IN_CATEGORY'
+  RETURN properties(c).name AS item_category ORDER BY properties(c).level DESC, c.id LIMIT 1
+}
+RETURN {id: r.id, title: properties(r).title, brand: properties(r).brand,
+        category: item_category} AS item,
+       bought_any,
+       CASE WHEN best IS NULL THEN NULL ELSE best {
+         .kind, .strength, .n, .hub,
+         via: {id: best.via.id, title: properties(best.via).title,
+               brand: properties(best.via).brand, category: via_category}} END AS best
 """
