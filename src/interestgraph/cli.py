@@ -431,20 +431,25 @@ def topics(
     max_topics: Annotated[int, typer.Option(min=2, help="most topics tried")] = 40,
     device: DeviceOption = None,
 ) -> None:
-    """Encode item text (only what changed), cluster it into labelled topics, replace the topics.
+    """Encode item text (only what changed), cluster it into labelled topics, replace the topics
+    (and rebuild the interest profiles, when built, for the new topics).
 
     k is the number of topics in [--min-topics, --max-topics] with the best mean silhouette on a
     seeded sample; labels are each topic's most distinctive terms (class-based TF-IDF).
     """
     from interestgraph.db.connection import connect
+    from interestgraph.interests import profiles_exist
 
     if min_topics > max_topics:
         raise BadInput(f"--min-topics {min_topics} is above --max-topics {max_topics}")
-    with connect(_settings()) as driver:
+    settings = _settings()
+    with connect(settings) as driver:
         report = _run_topics(
             driver, seed=seed, min_topics=min_topics, max_topics=max_topics, device=device
         )
-    _print_topic_report(report)
+        _print_topic_report(report)
+        if profiles_exist(driver):  # the swap took their topic interests with the old topics
+            _print_interest_report(_run_interests(settings, driver, None))
 
 
 def _run_topics(

@@ -13,6 +13,7 @@ from neo4j import Driver
 from graph_builder import TEST_PSEUDONYM_KEY
 from interestgraph.config import Settings
 from interestgraph.errors import BadInput
+from interestgraph.interests import refresh_interests
 from interestgraph.semantics import TextEncoder, enrich_items
 from interestgraph.semantics.item_text import DIMENSION, text_hash
 
@@ -188,6 +189,16 @@ def test_cli_topics_on_an_encoded_graph_prints_the_summary(
     neo4j_settings: Settings, catalogue: Driver, encoder: TextEncoder
 ) -> None:
     enrich_items(catalogue, seed=42, min_topics=2, max_topics=6, encoder=encoder)
+    catalogue.execute_query(
+        "MATCH (i:Item) WITH i ORDER BY i.id LIMIT 2 MERGE (u:User {id: 'buyer'}) "
+        "CREATE (u)-[:PURCHASED {count: 1, first_seq: 0, last_seq: 0}]->(i)"
+    )
+    refresh_interests(catalogue)
+    topic_interests = (
+        "MATCH (:User {id: 'buyer'})-[:INTERESTED_IN]->(t:Topic) RETURN collect(t.run) AS runs"
+    )
+    before, _, _ = catalogue.execute_query(topic_interests)
+    assert before[0]["runs"]
     environment = dict(
         os.environ,
         NEO4J_URI=neo4j_settings.bolt_uri,
@@ -210,6 +221,10 @@ def test_cli_topics_on_an_encoded_graph_prints_the_summary(
     assert "0 encoded, 12 unchanged" in result.stderr
     assert "k = 3" in result.stderr
     assert "topic-2" in result.stderr
+    # the new run replaced the topics, and with them the buyer's topic interests: rebuilt
+    assert "interest profiles: 1 users" in result.stderr
+    after, _, _ = catalogue.execute_query(topic_interests)
+    assert after[0]["runs"] and not set(after[0]["runs"]) & set(before[0]["runs"])
     bad = subprocess.run(
         [sys.executable, "-m", "interestgraph", "topics", "--min-topics", "6", "--max-topics", "3"],
         env=environment,
