@@ -8,6 +8,7 @@ from interestgraph.ingest.cleaning import (
     brand_key,
     category_id,
     clean_category_name,
+    clean_description,
     clean_id,
     clean_name,
     split_category_paths,
@@ -123,3 +124,22 @@ def test_split_category_paths() -> None:
         ["Office", "Paper", "Notebooks"],
     ]
     assert split_category_paths("  ") == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # Amazon Office: an A+ page's stylesheet pasted after the text
+        (
+            "USB cablediv.aplusAnnotate {font-family: Arial, Helvetica, sans-serif; font-size: "
+            "13px;}div.aplusChartName {padding-top:.4em;} Prints fast.",
+            "USB Prints fast.",
+        ),
+        ("Fine &amp; smooth<br/><b>Blue</b> ink", "Fine & smooth Blue ink"),
+        ("Set of {3} pens", "Set of {3} pens"),  # braces without a declaration are text
+        ("<p> </p>", None),
+        (None, None),
+    ],
+)
+def test_clean_description_drops_markup(raw: str | None, expected: str | None) -> None:
+    assert clean_description(raw) == expected

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 import unicodedata
 from collections.abc import Sequence
 
@@ -20,6 +21,10 @@ PATH_SEPARATOR = " | "
 MAX_ID_CHARS = 128
 ACRONYM_CHARS = 3
 _CONTROL_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp"})
+# Markup pasted into exported descriptions: tags, and CSS rules with the selector glued before them
+# ("USB cablediv.aplusAnnotate {font-family: Arial;}"), which are no product text.
+_HTML_TAG = re.compile(r"<[^<>]{1,500}>")
+_CSS_RULE = re.compile(r"\S*\s*\{[^{}]*:[^{}]*\}")
 _SMALL_WORDS = frozenset({"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the"})
 
 
@@ -52,6 +57,20 @@ def clean_text(raw: object) -> str | None:
         return None
     text = clean_name(raw if isinstance(raw, str) else str(raw))
     return text or None
+
+
+def clean_description(raw: object) -> str | None:
+    """A description as stored: :func:`clean_text` without HTML tags and CSS rules (with the
+    word glued to a rule's selector: it cannot be told apart from it).
+
+    >>> clean_description("Ink &amp; toner<br/>cablediv.aplus {font-size: 13px;} Black")
+    'Ink & toner Black'
+    """
+    text = clean_text(raw)
+    if text is None:
+        return None
+    text = _CSS_RULE.sub(" ", _HTML_TAG.sub(" ", text))
+    return " ".join(text.split()) or None
 
 
 def brand_key(raw: str) -> str:

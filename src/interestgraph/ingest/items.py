@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,7 @@ from interestgraph.ingest.cleaning import (
     CATEGORY_SEPARATOR,
     brand_key,
     clean_category_path,
+    clean_description,
     clean_id,
     clean_name,
     clean_text,
@@ -132,7 +134,7 @@ class ItemCleaner:
         return {
             "id": item_id,
             "title": self._text("title", row["title"]),
-            "description": self._text("description", row["description"]),
+            "description": self._text("description", row["description"], clean_description),
             "price": price,
             "currency": currency,
             "brand": brand,
@@ -140,8 +142,10 @@ class ItemCleaner:
             "attributes": self._attributes(row["attributes"]),
         }
 
-    def _text(self, name: str, raw: object) -> str | None:
-        text = clean_text(raw)
+    def _text(
+        self, name: str, raw: object, clean: Callable[[object], str | None] = clean_text
+    ) -> str | None:
+        text = clean(raw)
         if text is not None and text != raw:
             self.cleaned[f"{name} cleaned"] += 1
         return text
