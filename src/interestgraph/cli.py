@@ -473,6 +473,19 @@ def _run_topics(
         )
 
 
+@app.command("pseudonym")
+def pseudonym(
+    user_ids: Annotated[list[str], typer.Argument(help="the shop's own user ids")],
+) -> None:
+    """Print the graph id (pseudonym) of each shop user id, as `shop id<TAB>graph id` lines:
+    the `$user` the Cypher pack in cypher/explore/ asks for."""
+    from interestgraph.privacy import create_pseudonymizer
+
+    pseudonymizer = create_pseudonymizer(_settings())
+    for user_id in user_ids:
+        typer.echo(f"{user_id}\t{pseudonymizer.user_id(user_id)}")
+
+
 @app.command("forget")
 def forget(
     user_id: Annotated[str, typer.Argument(help="the shop's own user id (as in its data)")],

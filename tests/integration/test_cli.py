@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from neo4j import Driver
 
-from graph_builder import TEST_PSEUDONYM_KEY
+from graph_builder import TEST_PSEUDONYM_KEY, pseudonym
 from interestgraph.config import Settings
 
 pytestmark = pytest.mark.integration
@@ -86,6 +86,13 @@ def test_ingest_without_path_reads_the_dataset_folder_under_data(
     assert f"dataset folder not found: {tmp_path / folder}" in " ".join(result.stderr.split())
 
 
+def test_pseudonym_prints_the_graph_ids_of_shop_ids(neo4j_settings: Settings) -> None:
+    result = _run(neo4j_settings, "pseudonym", "alice@shop", "bob")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"alice@shop\t{pseudonym('alice@shop')}\nbob\t{pseudonym('bob')}\n"
+
+
 def test_help_lists_every_command() -> None:
     result = subprocess.run(
         [sys.executable, "-m", "interestgraph", "--help"],
@@ -94,7 +101,10 @@ def test_help_lists_every_command() -> None:
         check=True,
         env=dict(os.environ, COLUMNS="200"),
     )
-    for command in ("db", "cypher", "ingest", "train", "serve", "demo"):
+    for command in (
+        *("db", "cypher", "ingest", "topics", "interests", "train", "serve", "demo"),
+        *("pseudonym", "forget"),
+    ):
         assert f" {command} " in result.stdout
 
 
