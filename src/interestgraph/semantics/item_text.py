@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from neo4j import Driver, NotificationDisabledClassification, RoutingControl
+from neo4j import Driver, RoutingControl
 from rich.progress import Progress
 
 from interestgraph.errors import BadInput, InterestGraphError
@@ -45,10 +45,6 @@ HF_ENVIRONMENT = {
     "HF_HUB_DISABLE_PROGRESS_BARS": "1",
     "TRANSFORMERS_VERBOSITY": "error",
 }
-# Items of a source without descriptions (or a graph never encoded) lack some of the properties
-# read; Neo4j's "property key does not exist" notification is expected there, not a typo.
-QUIET_NOTIFICATIONS = [NotificationDisabledClassification.UNRECOGNIZED]
-
 READ_ITEM_TEXT_QUERY = """
 MATCH (i:Item)
 OPTIONAL MATCH (i)-[:IN_CATEGORY]->(c:Category)
@@ -214,7 +210,7 @@ class EncodeStats:
 
 def read_item_texts(driver: Driver) -> list[ItemText]:
     """Every item's text (ordered by id) with its stored hash, model and whether it has a vector."""
-    with driver.session(notifications_disabled_classifications=QUIET_NOTIFICATIONS) as session:
+    with driver.session() as session:
         records = session.execute_read(lambda tx: list(tx.run(READ_ITEM_TEXT_QUERY)))
     items = []
     for r in records:
@@ -287,7 +283,7 @@ def _encode_and_write(driver: Driver, encoder: TextEncoder, batch: Sequence[Item
 
 def read_text_embeddings(driver: Driver, model: str) -> tuple[list[str], np.ndarray]:
     """Item ids (ordered) and their text vectors ``[n, 384]`` float32 made by ``model``."""
-    with driver.session(notifications_disabled_classifications=QUIET_NOTIFICATIONS) as session:
+    with driver.session() as session:
         records = session.execute_read(
             lambda tx: list(tx.run(READ_TEXT_EMBEDDINGS_QUERY, model=model))
         )
