@@ -14,7 +14,6 @@ benchmarks/results/explanations.json:
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import time
 from collections import Counter
@@ -91,15 +90,9 @@ def main() -> None:
     }
     results.update({f"{prefix}.reason_share.{k}": kinds[k] / total for k in (*KINDS, "none")})
 
-    from machine import describe_machine
+    from machine import store_results
 
-    stored = json.loads(RESULT.read_text(encoding="utf-8")) if RESULT.exists() else {}
-    stored = {key: value for key, value in stored.items() if not key.startswith(f"{prefix}.")}
-    stored.update(results)
-    stored["machine"] = describe_machine()
-    RESULT.parent.mkdir(parents=True, exist_ok=True)
-    RESULT.write_text(json.dumps(stored, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    print(json.dumps(results, indent=2, sort_keys=True))
+    store_results(RESULT, prefix, results)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ that span two or more such categories, and those of which no second-level catego
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 
@@ -100,15 +99,9 @@ def main() -> None:
             f"leaves {t.leaves:>3}  {t.label}"
         )
 
-    from machine import describe_machine
+    from machine import store_results
 
-    stored = json.loads(RESULT.read_text(encoding="utf-8")) if RESULT.exists() else {}
-    stored = {key: value for key, value in stored.items() if not key.startswith(f"{prefix}.")}
-    stored.update(results)
-    stored["machine"] = describe_machine()
-    RESULT.parent.mkdir(parents=True, exist_ok=True)
-    RESULT.write_text(json.dumps(stored, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    print(json.dumps(results, indent=2, sort_keys=True))
+    store_results(RESULT, prefix, results)
 
 
 if __name__ == "__main__":
