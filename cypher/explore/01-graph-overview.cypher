@@ -17,5 +17,8 @@ CALL () {
   }
   RETURN 'relationship' AS kind, relationshipType AS name, count
 }
+// db.labels() also lists labels that only an index or constraint names (IngestChunk before any
+// ingest): only what the graph holds is shown.
+WITH kind, name, count WHERE count > 0
 RETURN kind, name, count
 ORDER BY kind, count DESC, name;

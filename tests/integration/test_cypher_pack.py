@@ -385,6 +385,19 @@ def test_overview_counts_labels_and_types(graph: Driver) -> None:
     }
 
 
+def test_overview_leaves_out_labels_only_the_schema_names(graph: Driver) -> None:
+    # An index (or constraint) keeps its label in db.labels() with no node left: the ingest
+    # ledger's IngestChunk in a graph whose ingest chunks were all deleted.
+    graph.execute_query("CREATE INDEX ghost_name IF NOT EXISTS FOR (g:Ghost) ON (g.name)")
+    try:
+        rows = {(r["kind"], r["name"]) for r in run_file(graph, "01-graph-overview.cypher")}
+    finally:
+        graph.execute_query("DROP INDEX ghost_name IF EXISTS")
+
+    assert ("node", "Ghost") not in rows
+    assert ("node", "User") in rows
+
+
 def test_interest_profile_groups_by_kind_strongest_first(graph: Driver) -> None:
     rows = run_file(graph, "02-user-interest-profile.cypher")
 
