@@ -18,7 +18,7 @@ class TrainingConfig:
     """LightGCN + BPR hyper-parameters.
 
     The defaults are tuned on Amazon Beauty for a demo on two CPU cores: 30 epochs take about a
-    minute (≈ 1.8 s each) and reach HR@20 ≈ 0.084, NDCG@20 ≈ 0.036 on the leave-one-out test
+    minute (≈ 2 s each) and reach HR@20 ≈ 0.083, NDCG@20 ≈ 0.034 on the leave-one-out test
     split; validation levels off after ~20 epochs. Lower ``lr`` (0.005, 0.002) needs more epochs
     for the same numbers; ``batch_size`` 8192 with ``lr`` 0.02 halves the epoch time for ≈ 0.083.
     ``patience`` counts evaluations (every ``eval_every`` epochs) without a better
