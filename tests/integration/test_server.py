@@ -101,3 +101,16 @@ def test_unreachable_server_is_a_clear_error(tmp_path: Path) -> None:
     )
     with pytest.raises(DatabaseUnavailable, match="cannot reach Neo4j"):
         connect(settings)
+
+
+def test_a_password_that_starts_with_a_dash_is_set_and_works(tmp_path: Path) -> None:
+    # Generated passwords are URL-safe base64: one in 64 starts with "-", which neo4j-admin
+    # took for an option ("Unknown option"), so a fresh home failed to start now and then.
+    settings = _settings(tmp_path, neo4j_password=SecretStr("-starts-with-a-dash-0123"))
+    server = LocalNeo4jServer(settings)
+    try:
+        assert server.start().running
+        with connect(settings) as driver:
+            assert driver.execute_query("RETURN 1 AS one").records[0]["one"] == 1
+    finally:
+        server.stop()

@@ -184,6 +184,7 @@ class LocalNeo4jServer:
                 ADMIN_TOOL,
                 "dbms",
                 "set-initial-password",
+                "--",  # the password is no option even when it starts with "-"
                 password,
             ],
             env=env,
