@@ -11,36 +11,16 @@ from pathlib import Path
 import pytest
 from neo4j import Driver
 
-from graph_builder import TEST_PSEUDONYM_KEY, pseudonym
+from cli_runner import run_cli
+from graph_builder import pseudonym
 from interestgraph.config import Settings
 
 pytestmark = pytest.mark.integration
 
 
-def _run(settings: Settings, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = dict(
-        os.environ,
-        NEO4J_URI=settings.bolt_uri,
-        NEO4J_USER=settings.neo4j_user,
-        NEO4J_PASSWORD=settings.password(),
-        INTERESTGRAPH_HOME=str(settings.home),
-        INTERESTGRAPH_PSEUDONYM_KEY=TEST_PSEUDONYM_KEY,
-        COLUMNS="200",
-    )
-    environment.update(env)
-    return subprocess.run(
-        [sys.executable, "-m", "interestgraph", *args],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 def test_cypher_prints_rows_as_json_lines(neo4j_settings: Settings, empty_db: Driver) -> None:
     empty_db.execute_query("UNWIND ['b', 'a'] AS id CREATE (:Brand {id: id, name: toUpper(id)})")
-    result = _run(
+    result = run_cli(
         neo4j_settings,
         "cypher",
         "MATCH (b:Brand) WHERE b.id IN $ids RETURN b.id AS id, b.name AS name ORDER BY id",
@@ -53,14 +33,14 @@ def test_cypher_prints_rows_as_json_lines(neo4j_settings: Settings, empty_db: Dr
 
 
 def test_bad_cypher_is_one_line_error(neo4j_settings: Settings) -> None:
-    result = _run(neo4j_settings, "cypher", "MATCH (n RETURN n")
+    result = run_cli(neo4j_settings, "cypher", "MATCH (n RETURN n")
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("error: Neo4j rejected the query")
 
 
 def test_wrong_password_is_one_line_error(neo4j_settings: Settings) -> None:
-    result = _run(neo4j_settings, "cypher", "RETURN 1", NEO4J_PASSWORD="wrong-password")
+    result = run_cli(neo4j_settings, "cypher", "RETURN 1", NEO4J_PASSWORD="wrong-password")
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "refused user 'neo4j'" in result.stderr
@@ -68,7 +48,7 @@ def test_wrong_password_is_one_line_error(neo4j_settings: Settings) -> None:
 
 
 def test_missing_dataset_is_one_line_error(neo4j_settings: Settings, tmp_path: Path) -> None:
-    result = _run(neo4j_settings, "ingest", "amazon-beauty", str(tmp_path / "nowhere"))
+    result = run_cli(neo4j_settings, "ingest", "amazon-beauty", str(tmp_path / "nowhere"))
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert str(tmp_path / "nowhere") in result.stderr
@@ -81,13 +61,13 @@ def test_missing_dataset_is_one_line_error(neo4j_settings: Settings, tmp_path: P
 def test_ingest_without_path_reads_the_dataset_folder_under_data(
     neo4j_settings: Settings, tmp_path: Path, source: str, folder: str
 ) -> None:
-    result = _run(neo4j_settings, "ingest", source, INTERESTGRAPH_DATA=str(tmp_path))
+    result = run_cli(neo4j_settings, "ingest", source, INTERESTGRAPH_DATA=str(tmp_path))
     assert result.returncode == 1
     assert f"dataset folder not found: {tmp_path / folder}" in " ".join(result.stderr.split())
 
 
 def test_pseudonym_prints_the_graph_ids_of_shop_ids(neo4j_settings: Settings) -> None:
-    result = _run(neo4j_settings, "pseudonym", "alice@shop", "bob")
+    result = run_cli(neo4j_settings, "pseudonym", "alice@shop", "bob")
 
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"alice@shop\t{pseudonym('alice@shop')}\nbob\t{pseudonym('bob')}\n"
@@ -125,6 +105,6 @@ def test_ingest_help_documents_sources_and_the_canonical_format() -> None:
 
 
 def test_unknown_ingest_source_names_the_known_ones(neo4j_settings: Settings) -> None:
-    result = _run(neo4j_settings, "ingest", "shopify", "/tmp")
+    result = run_cli(neo4j_settings, "ingest", "shopify", "/tmp")
     assert result.returncode == 2
     assert "'shopify' is none of amazon-beauty, canonical" in " ".join(result.stderr.split())

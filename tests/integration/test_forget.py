@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from neo4j import Driver
 
-from graph_builder import TEST_PSEUDONYM_KEY, pseudonym
+from cli_runner import run_cli
+from graph_builder import pseudonym
 from interestgraph.config import Settings
 from interestgraph.errors import NotFound
 from interestgraph.privacy import ForgetReport, forget_user
@@ -204,26 +205,6 @@ def test_forget_user_without_edges_or_embedding(empty_db: Driver) -> None:
     assert _counts(empty_db) == ({"User": 1}, 0)
 
 
-def _cli(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    environment = dict(
-        os.environ,
-        NEO4J_URI=settings.bolt_uri,
-        NEO4J_USER=settings.neo4j_user,
-        NEO4J_PASSWORD=settings.password(),
-        INTERESTGRAPH_HOME=str(settings.home),
-        INTERESTGRAPH_PSEUDONYM_KEY=TEST_PSEUDONYM_KEY,
-        COLUMNS="200",
-    )
-    return subprocess.run(
-        [sys.executable, "-m", "interestgraph", *args],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 @pytest.fixture
 def rejects_file(neo4j_settings: Settings) -> Iterator[Path]:
     """A rejects file of the session's home naming alice twice and bob once."""
@@ -258,7 +239,7 @@ def test_user_known_only_to_record_files_is_forgotten_there(
 def test_cli_forget_takes_the_shop_id_and_refuses_unknown_users(
     neo4j_settings: Settings, graph: Driver, rejects_file: Path
 ) -> None:
-    result = _cli(neo4j_settings, "forget", "alice")
+    result = run_cli(neo4j_settings, "forget", "alice")
 
     assert result.returncode == 0, result.stderr
     assert result.stderr.strip().splitlines() == [
@@ -272,7 +253,7 @@ def test_cli_forget_takes_the_shop_id_and_refuses_unknown_users(
         f'{{"line": 2, "reason": "unknown item", "user_id": "{BOB}"}}\n'
     )
 
-    again = _cli(neo4j_settings, "forget", "alice")
+    again = run_cli(neo4j_settings, "forget", "alice")
 
     assert again.returncode == 1
     assert again.stderr.strip().splitlines() == [
@@ -282,13 +263,13 @@ def test_cli_forget_takes_the_shop_id_and_refuses_unknown_users(
 
 
 def test_cli_forget_by_pseudonym(neo4j_settings: Settings, graph: Driver) -> None:
-    result = _cli(neo4j_settings, "forget", "--pseudonym", BOB)
+    result = run_cli(neo4j_settings, "forget", "--pseudonym", BOB)
 
     assert result.returncode == 0, result.stderr
     assert result.stderr.startswith(f"forgot user {BOB}: 2 node(s)")
     assert _traces(graph, BOB)["nodes"] == 0
 
-    raw = _cli(neo4j_settings, "forget", "--pseudonym", "bob")  # a raw id is not a pseudonym
+    raw = run_cli(neo4j_settings, "forget", "--pseudonym", "bob")  # a raw id is not a pseudonym
 
     assert raw.returncode == 1
     assert raw.stderr.strip() == (

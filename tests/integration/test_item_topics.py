@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 
 import pytest
 from neo4j import Driver
 
-from graph_builder import TEST_PSEUDONYM_KEY
+from cli_runner import run_cli
 from interestgraph.config import Settings
 from interestgraph.errors import BadInput
 from interestgraph.interests import refresh_interests
@@ -199,24 +196,8 @@ def test_cli_topics_on_an_encoded_graph_prints_the_summary(
     )
     before, _, _ = catalogue.execute_query(topic_interests)
     assert before[0]["runs"]
-    environment = dict(
-        os.environ,
-        NEO4J_URI=neo4j_settings.bolt_uri,
-        NEO4J_USER=neo4j_settings.neo4j_user,
-        NEO4J_PASSWORD=neo4j_settings.password(),
-        INTERESTGRAPH_HOME=str(neo4j_settings.home),
-        INTERESTGRAPH_PSEUDONYM_KEY=TEST_PSEUDONYM_KEY,
-        COLUMNS="200",
-    )
     args = ["topics", "--min-topics", "2", "--max-topics", "6", "--device", "cpu"]
-    result = subprocess.run(
-        [sys.executable, "-m", "interestgraph", *args],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_cli(neo4j_settings, *args)
     assert result.returncode == 0, result.stderr
     assert "0 encoded, 12 unchanged" in result.stderr
     assert "k = 3" in result.stderr
@@ -225,13 +206,6 @@ def test_cli_topics_on_an_encoded_graph_prints_the_summary(
     assert "interest profiles: 1 users" in result.stderr
     after, _, _ = catalogue.execute_query(topic_interests)
     assert after[0]["runs"] and not set(after[0]["runs"]) & set(before[0]["runs"])
-    bad = subprocess.run(
-        [sys.executable, "-m", "interestgraph", "topics", "--min-topics", "6", "--max-topics", "3"],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    bad = run_cli(neo4j_settings, "topics", "--min-topics", "6", "--max-topics", "3")
     assert bad.returncode == 1
     assert bad.stderr == "error: --min-topics 6 is above --max-topics 3\n"
