@@ -13,7 +13,6 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -22,6 +21,7 @@ from pathlib import Path
 import pytest
 from neo4j import Driver
 
+from cli_runner import CLI, cli_environment
 from graph_builder import TEST_PSEUDONYM_KEY
 from graph_snapshot import graph_snapshot
 from interestgraph.config import Settings
@@ -91,19 +91,12 @@ def _wipe(driver: Driver) -> None:
 
 
 def _start_ingest(settings: Settings, shop: Path, log: Path) -> subprocess.Popen[bytes]:
-    env = dict(
-        os.environ,
-        NEO4J_URI=settings.bolt_uri,
-        NEO4J_USER=settings.neo4j_user,
-        NEO4J_PASSWORD=settings.password(),
-        INTERESTGRAPH_HOME=str(log.parent),
-        INTERESTGRAPH_PSEUDONYM_KEY=TEST_PSEUDONYM_KEY,
-        INTERESTGRAPH_BATCH_SIZE=str(BATCH_SIZE),
-        COLUMNS="160",
+    env = cli_environment(
+        settings, INTERESTGRAPH_HOME=str(log.parent), INTERESTGRAPH_BATCH_SIZE=str(BATCH_SIZE)
     )
     with log.open("wb") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "interestgraph", "ingest", "canonical", str(shop)],
+            [*CLI, "ingest", "canonical", str(shop)],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
