@@ -340,13 +340,14 @@ def _print_train_report(report: TrainReport) -> None:
     console.print("graph: " + ", ".join(f"{name} {n:,}" for name, n in report.graph_counts.items()))
     console.print("split: " + ", ".join(f"{name} {n:,}" for name, n in report.split_counts.items()))
     table = Table(
-        title=f"LightGCN test metrics (full ranking, best epoch {result.best_epoch})",
+        title=f"{result.model} test metrics (full ranking, "
+        + (f"best epoch {result.best_epoch})" if result.epoch_seconds else "no epochs)"),
         title_justify="left",
     )
     table.add_column("metric")
     table.add_column("@10", justify="right")
     table.add_column("@20", justify="right")
-    for name in ("recall", "ndcg", "hr", "precision"):
+    for name in ("recall", "ndcg", "hr", "precision", "f1", "coverage"):
         at10 = result.test_metrics.get(f"{name}@10")
         at20 = result.test_metrics.get(f"{name}@20")
         if at10 is not None and at20 is not None:
@@ -356,20 +357,32 @@ def _print_train_report(report: TrainReport) -> None:
         f"device {result.device}, {result.seconds_per_epoch:.2f} s/epoch; "
         + ", ".join(f"{stage} {sec:.1f} s" for stage, sec in report.stage_seconds.items())
     )
-    console.print(
-        f"embeddings written: {report.writeback.users_written:,} users, "
-        f"{report.writeback.items_written:,} items (model {report.writeback.model_id}, "
-        f"dim {report.writeback.dimension}); run saved to {report.run_path}"
-    )
+    if report.writeback is None:
+        console.print(
+            f"{result.model} scores are not vector products: no embeddings written, the stored "
+            f"ones are kept; run saved to {report.run_path}"
+        )
+    else:
+        console.print(
+            f"embeddings written: {report.writeback.users_written:,} users, "
+            f"{report.writeback.items_written:,} items (model {report.writeback.model_id}, "
+            f"dim {report.writeback.dimension}); run saved to {report.run_path}"
+        )
 
 
 def _run_training(
-    settings: Settings, driver: Driver, config: TrainingConfig, device: str | None
+    settings: Settings,
+    driver: Driver,
+    config: TrainingConfig,
+    device: str | None,
+    model: str = "lightgcn",
 ) -> TrainReport:
     from interestgraph.pipeline import train_and_publish
 
     with _progress() as progress:
-        return train_and_publish(driver, settings, config, device=device, progress=progress)
+        return train_and_publish(
+            driver, settings, config, model=model, device=device, progress=progress
+        )
 
 
 EpochsOption = Annotated[int, typer.Option(min=1, help="training epochs")]
@@ -380,20 +393,29 @@ DeviceOption = Annotated[
 
 @app.command("train")
 def train(
+    model: Annotated[
+        str,
+        typer.Option(
+            help="most-popular, itemknn, mf-bpr, lightgcn, gcn, gat, "
+            "hetero-sage, gf-cf, bspm, sasrec"
+        ),
+    ] = "lightgcn",
     epochs: EpochsOption = 30,
     dim: Annotated[int, typer.Option(min=1, help="embedding dimension")] = 64,
-    layers: Annotated[int, typer.Option(min=0, help="LightGCN propagation layers")] = 3,
+    layers: Annotated[int, typer.Option(min=0, help="graph (or transformer) layers")] = 3,
     lr: Annotated[float, typer.Option(min=0.0, help="Adam learning rate")] = 0.01,
     seed: Annotated[int, typer.Option(help="random seed")] = 42,
     device: DeviceOption = None,
 ) -> None:
-    """Export the graph, train LightGCN (BPR), print metrics, write embeddings back."""
+    """Export the graph, train a model (LightGCN by default), print metrics, write vectors back."""
     from interestgraph.db.connection import connect
+    from interestgraph.recommenders import build_recommender
     from interestgraph.training.run import TrainingConfig
 
     config = TrainingConfig(epochs=epochs, embedding_dim=dim, num_layers=layers, lr=lr, seed=seed)
+    build_recommender(model, config)  # an unknown name fails before connecting
     with connect(_settings()) as driver:
-        report = _run_training(_settings(), driver, config, device)
+        report = _run_training(_settings(), driver, config, device, model)
     _print_train_report(report)
 
 

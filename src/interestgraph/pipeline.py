@@ -1,4 +1,4 @@
-"""The main job after ingest: export the graph, train LightGCN, write embeddings back, record it.
+"""The main job after ingest: export the graph, train a model, write embeddings back, record it.
 
 One function so that the CLI's `train` and `demo` and the end-to-end test run the same code.
 """
@@ -14,11 +14,19 @@ from neo4j import Driver
 from rich.progress import Progress
 
 from interestgraph.config import Settings
-from interestgraph.export.training_graph import PURCHASED, ExportedGraph, export_training_graph
+from interestgraph.export.training_graph import (
+    IN_CATEGORY,
+    MADE_BY,
+    PURCHASED,
+    ExportedGraph,
+    export_training_graph,
+)
+from interestgraph.recommenders import FitContext, train_model
+from interestgraph.recommenders.harness import default_device
 from interestgraph.serving.writeback import WritebackReport, write_embeddings
-from interestgraph.training.lightgcn import train_lightgcn
+from interestgraph.training.recdata import ItemSide, RecData
 from interestgraph.training.run import TrainingConfig, TrainingResult, save_run
-from interestgraph.training.split import LeaveOneOutSplit, leave_one_out_split
+from interestgraph.training.split import InteractionSplit, leave_one_out_split
 
 
 @dataclass(frozen=True)
@@ -28,12 +36,12 @@ class TrainReport:
     graph_counts: dict[str, int]
     split_counts: dict[str, int]
     result: TrainingResult
-    writeback: WritebackReport
+    writeback: WritebackReport | None
     stage_seconds: dict[str, float]
     run_path: Path
 
 
-def split_exported(exported: ExportedGraph) -> LeaveOneOutSplit:
+def split_exported(exported: ExportedGraph) -> InteractionSplit:
     """Leave-one-out split of the exported purchases, by their order in each user's history."""
     store = exported.data[PURCHASED]
     return leave_one_out_split(
@@ -44,38 +52,60 @@ def split_exported(exported: ExportedGraph) -> LeaveOneOutSplit:
     )
 
 
+def rec_data(exported: ExportedGraph, split: InteractionSplit) -> RecData:
+    """The split with the graph's item side: brands, categories and text vectors when exported."""
+    data = exported.data
+    groups = {
+        "brand": (data[MADE_BY].edge_index, len(exported.brand_ids)),
+        "category": (data[IN_CATEGORY].edge_index, len(exported.category_ids)),
+    }
+    text = data["item"].x if "x" in data["item"] else None
+    return RecData(split, ItemSide(groups=groups, text_embedding=text))
+
+
 def train_and_publish(
     driver: Driver,
     settings: Settings,
     config: TrainingConfig,
     *,
+    model: str = "lightgcn",
     device: str | torch.device | None = None,
     progress: Progress | None = None,
 ) -> TrainReport:
-    """Export → split → train → write back; the run's JSON goes under ``settings.runs_dir``."""
+    """Export → split → train → write back; the run's JSON goes under ``settings.runs_dir``.
+
+    Only models that score by a dot product have vectors to write back; for the others
+    (``writeback`` is ``None``) the run is measured and recorded, and the stored embeddings stay.
+    """
     seconds: dict[str, float] = {}
 
     start = time.perf_counter()
-    exported = export_training_graph(driver)
+    exported = export_training_graph(driver, text_features=model == "hetero-sage")
     seconds["export"] = time.perf_counter() - start
 
     start = time.perf_counter()
     split = split_exported(exported)
     seconds["split"] = time.perf_counter() - start
 
-    result = train_lightgcn(split, config, device=device, progress=progress)
+    context = FitContext(
+        device=torch.device(device) if device is not None else default_device(),
+        progress=progress,
+    )
+    result = train_model(rec_data(exported, split), config, model=model, context=context)
     seconds["train"] = result.total_seconds
 
-    start = time.perf_counter()
-    writeback = write_embeddings(
-        driver,
-        exported,
-        result.user_embedding,
-        result.item_embedding,
-        model_id=result.run_id,
-        batch_size=settings.batch_size,
-    )
-    seconds["write_back"] = time.perf_counter() - start
+    writeback = None
+    if result.user_embedding is not None and result.item_embedding is not None:
+        start = time.perf_counter()
+        writeback = write_embeddings(
+            driver,
+            exported,
+            result.user_embedding,
+            result.item_embedding,
+            model_id=result.run_id,
+            batch_size=settings.batch_size,
+        )
+        seconds["write_back"] = time.perf_counter() - start
 
     run_path = save_run(result, settings.runs_dir, stage_seconds=seconds)
     return TrainReport(

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from interestgraph.errors import BadInput
-from interestgraph.training import evaluate_ranking
+from interestgraph.training import evaluate_ranking, evaluate_scores
 
 # With one-hot item vectors, a user's scores are simply its row of USER_EMB.
 ITEM_EMB = torch.eye(5)
@@ -37,6 +37,8 @@ def test_hand_computed_values() -> None:
         "precision@2": (0.5 + 0.5) / 2,
         "ndcg@1": (0 + 1) / 2,
         "ndcg@2": (ndcg_user0 + ndcg_user1) / 2,
+        "f1@1": (0 + 2 * 1 * 0.5 / 1.5) / 2,  # per user: 2PR / (P + R)
+        "f1@2": (2 * 0.5 * 1 / 1.5 + 2 * 0.5 * 0.5 / 1.0) / 2,
         "coverage@1": 2 / 5,
         "coverage@2": 3 / 5,  # {1, 3} and {1, 2, 3}
     }
@@ -84,3 +86,15 @@ def test_bad_arguments_are_bad_input(
 ) -> None:
     with pytest.raises(BadInput):
         evaluate_ranking(user_emb, item_emb, TARGET, KNOWN, ks=ks)
+
+
+def test_scores_of_any_model_rank_like_the_embeddings_they_come_from() -> None:
+    by_scores = evaluate_scores(
+        lambda users: USER_EMB[users] @ ITEM_EMB.T, TARGET, KNOWN, num_items=5, ks=(1, 2)
+    )
+    assert by_scores == evaluate_ranking(USER_EMB, ITEM_EMB, TARGET, KNOWN, ks=(1, 2))
+
+
+def test_no_targets_is_bad_input() -> None:
+    with pytest.raises(BadInput, match="no target"):
+        evaluate_ranking(USER_EMB, ITEM_EMB, TARGET[:, :0], KNOWN)

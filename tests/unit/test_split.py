@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import pytest
 import torch
@@ -82,3 +83,22 @@ def test_random_split_matches_per_user_reference(seed: int, num_users: int, num_
 def test_malformed_input_is_bad_input(edge_index: torch.Tensor, seq: torch.Tensor) -> None:
     with pytest.raises(BadInput):
         leave_one_out_split(edge_index, seq, num_users=2, num_items=3)
+
+
+def test_phases_say_what_is_observed_and_what_is_scored() -> None:
+    edge_index = torch.tensor([[0, 0, 0, 0], [3, 1, 2, 0]])
+    split = leave_one_out_split(edge_index, torch.tensor([0, 1, 2, 3]), num_users=1, num_items=4)
+
+    assert _pairs(split.observed("val")) == {(0, 3), (0, 1)}
+    assert _pairs(split.observed("test")) == {(0, 3), (0, 1), (0, 2)}
+    assert _pairs(split.target("val")) == {(0, 2)} and _pairs(split.target("test")) == {(0, 0)}
+    assert split.sequences("val")[0].tolist() == [3, 1]
+    assert split.sequences("test")[0].tolist() == [3, 1, 2]
+
+
+def test_unordered_split_has_no_sequences() -> None:
+    split = leave_one_out_split(
+        torch.tensor([[0, 0, 0], [0, 1, 2]]), torch.tensor([0, 1, 2]), num_users=1, num_items=3
+    )
+    with pytest.raises(BadInput, match="no interaction order"):
+        replace(split, train_order=None).sequences("val")

@@ -1,17 +1,18 @@
-"""Leave-one-out split, LightGCN + BPR training, full-ranking metrics, run records."""
+"""Splits, the data models train on, full-ranking metrics, run records, benchmark loaders."""
 
-from interestgraph.training.lightgcn import bipartite_adjacency, train_lightgcn
-from interestgraph.training.metrics import evaluate_ranking
+from interestgraph.training.metrics import evaluate_ranking, evaluate_scores
+from interestgraph.training.recdata import ItemSide, RecData
 from interestgraph.training.run import TrainingConfig, TrainingResult, save_run
-from interestgraph.training.split import LeaveOneOutSplit, leave_one_out_split
+from interestgraph.training.split import InteractionSplit, leave_one_out_split
 
 __all__ = [
-    "LeaveOneOutSplit",
+    "InteractionSplit",
+    "ItemSide",
+    "RecData",
     "TrainingConfig",
     "TrainingResult",
-    "bipartite_adjacency",
     "evaluate_ranking",
+    "evaluate_scores",
     "leave_one_out_split",
     "save_run",
-    "train_lightgcn",
 ]

@@ -57,36 +57,43 @@ class TrainingConfig:
 
 @dataclass
 class TrainingResult:
-    """A finished run: timings, metrics of the best validation epoch, and its embeddings.
+    """A finished run: timings, metrics of the chosen validation epoch or settings, embeddings.
 
     ``user_embedding`` is ``[U, d]`` and ``item_embedding`` ``[I, d]``, float32 on the CPU, in the
-    index order of the exported graph; the score of (u, i) is their inner product.
+    index order of the data; the score of (u, i) is their inner product. Both are ``None`` for
+    models whose scores are not a dot product (most-popular, ItemKNN, graph filters).
+    ``stopped_by`` says why training ended (``epochs``, ``patience``, ``budget``,
+    ``closed-form``); ``chosen`` holds settings picked on validation (e.g. ItemKNN's K).
     """
 
     run_id: str
+    model: str
     config: TrainingConfig
     device: str
     epoch_seconds: list[float]
-    eval_seconds: float
+    fit_seconds: float
+    test_seconds: float
     total_seconds: float
     best_epoch: int
+    stopped_by: str
+    chosen: dict[str, float]
     val_metrics: dict[str, float]
     test_metrics: dict[str, float]
     dataset: dict[str, int]
-    user_embedding: Tensor
-    item_embedding: Tensor
+    user_embedding: Tensor | None
+    item_embedding: Tensor | None
     history: list[dict[str, float]] = field(default_factory=list)
 
     @property
     def seconds_per_epoch(self) -> float:
-        """Mean wall time of one training epoch (evaluation excluded)."""
+        """Mean wall time of one training epoch (evaluation excluded); 0 without epochs."""
         return sum(self.epoch_seconds) / max(len(self.epoch_seconds), 1)
 
 
-def new_run_id(now: datetime | None = None) -> str:
+def new_run_id(model: str = "lightgcn", now: datetime | None = None) -> str:
     """A sortable, timestamp-based id such as ``lightgcn-20250101-120000-123``."""
     now = now or datetime.now(UTC)
-    return f"lightgcn-{now:%Y%m%d-%H%M%S}-{now.microsecond // 1000:03d}"
+    return f"{model}-{now:%Y%m%d-%H%M%S}-{now.microsecond // 1000:03d}"
 
 
 def save_run(
@@ -99,16 +106,19 @@ def save_run(
     """
     record: dict[str, Any] = {
         "run_id": result.run_id,
-        "model": "LightGCN",
+        "model": result.model,
         "device": result.device,
         "config": asdict(result.config),
         "dataset": result.dataset,
         "best_epoch": result.best_epoch,
         "epochs_run": len(result.epoch_seconds),
+        "stopped_by": result.stopped_by,
+        "chosen": result.chosen,
         "timings": {
             "seconds_per_epoch": result.seconds_per_epoch,
             "epoch_seconds": result.epoch_seconds,
-            "eval_seconds": result.eval_seconds,
+            "fit_seconds": result.fit_seconds,
+            "test_seconds": result.test_seconds,
             "total_seconds": result.total_seconds,
             "stages": stage_seconds or {},
         },

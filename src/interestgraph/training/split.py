@@ -1,9 +1,10 @@
-"""Leave-one-out split by sequence order, the protocol of the published Amazon Beauty numbers."""
+"""Train / validation / test interactions, and the leave-one-out split of the Amazon protocol."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Literal
 
 import torch
 from torch import Tensor
@@ -12,16 +13,24 @@ from interestgraph.errors import BadInput
 
 logger = logging.getLogger(__name__)
 
+Phase = Literal["val", "test"]
+
 MIN_INTERACTIONS = 3  # a user needs a train, a validation and a test interaction
 
 
 @dataclass(frozen=True)
-class LeaveOneOutSplit:
-    """User–item interactions split per user; every tensor is ``[2, E_*]`` of (user, item) indices.
+class InteractionSplit:
+    """User–item interactions of the target behaviour split in three; tensors are ``[2, E_*]``.
 
-    ``val`` and ``test`` hold at most one edge per user; neither appears in ``train``, the only
-    edges a model may propagate over. ``num_short_users`` counts users with 1 or 2 interactions,
-    which are kept entirely in ``train`` and so are never evaluated.
+    A model learns from ``train`` (and ``aux``), picks its epoch or settings on ``val``, and is
+    scored once on ``test``. :meth:`observed` and :meth:`masked` say what a model may see and
+    which items it may not recommend in each phase, so every model is evaluated the same way.
+
+    ``aux`` holds edges of other behaviours (views, carts) a multi-behaviour model may learn
+    from; they are never targets and never masked. ``train_order`` is each train edge's position
+    in its user's time-ordered history (``None`` when the data are unordered); the validation
+    edge comes after every train edge, the test edge after it. ``num_short_users`` counts users
+    kept entirely in ``train`` because they had too few interactions to hold any out.
     """
 
     train: Tensor
@@ -29,11 +38,45 @@ class LeaveOneOutSplit:
     test: Tensor
     num_users: int
     num_items: int
-    num_short_users: int
+    num_short_users: int = 0
+    aux: Tensor = field(default_factory=lambda: torch.empty(2, 0, dtype=torch.long))
+    train_order: Tensor | None = None
+
+    def observed(self, phase: Phase) -> Tensor:
+        """Target-behaviour edges known before ``phase``'s targets: train, plus val for test.
+
+        A model may condition on them (and on ``aux``), and their items are masked from the
+        ranking: an item the user already bought never takes a slot.
+        """
+        if phase == "val":
+            return self.train
+        return torch.cat([self.train, self.val], dim=1)
+
+    def target(self, phase: Phase) -> Tensor:
+        """The held-out edges ``phase`` is scored on."""
+        return self.val if phase == "val" else self.test
+
+    def sequences(self, phase: Phase) -> list[Tensor]:
+        """Each user's observed items in time order (oldest first), as ``[L_u]`` item indices.
+
+        Raises:
+            BadInput: the split has no order (``train_order`` is ``None``).
+        """
+        if self.train_order is None:
+            raise BadInput("this split has no interaction order: a sequence model needs one")
+        user, item = self.train
+        order = torch.argsort(self.train_order, stable=True)
+        order = order[torch.argsort(user[order], stable=True)]
+        counts = torch.bincount(user, minlength=self.num_users).tolist()
+        per_user = list(torch.split(item[order], counts))
+        if phase == "test":
+            for u, i in self.val.T.tolist():
+                per_user[u] = torch.cat([per_user[u], torch.tensor([i])])
+        return per_user
 
     def counts(self) -> dict[str, int]:
         """Sizes of the split, for run reports."""
-        return {
+        counts = {
             "users": self.num_users,
             "items": self.num_items,
             "train_edges": int(self.train.size(1)),
@@ -41,11 +84,14 @@ class LeaveOneOutSplit:
             "test_edges": int(self.test.size(1)),
             "short_users": self.num_short_users,
         }
+        if self.aux.size(1):
+            counts["aux_edges"] = int(self.aux.size(1))
+        return counts
 
 
 def leave_one_out_split(
     edge_index: Tensor, seq: Tensor, *, num_users: int, num_items: int
-) -> LeaveOneOutSplit:
+) -> InteractionSplit:
     """Per user, the largest ``seq`` is test, the second largest validation, the rest train.
 
     Users with fewer than three interactions keep all of them in train (and are logged), as the
@@ -87,11 +133,13 @@ def leave_one_out_split(
             num_short_users,
             MIN_INTERACTIONS,
         )
-    return LeaveOneOutSplit(
-        train=edges[:, ~(test_mask | val_mask)],
+    train_mask = ~(test_mask | val_mask)
+    return InteractionSplit(
+        train=edges[:, train_mask],
         val=edges[:, val_mask],
         test=edges[:, test_mask],
         num_users=num_users,
         num_items=num_items,
         num_short_users=num_short_users,
+        train_order=seq[order][train_mask],
     )
