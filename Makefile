@@ -8,12 +8,15 @@ VENV_STAMP := $(VENV)/.installed
 NEO4J_STAMP := neo4j/target/.resolved
 NEO4J_POMS := neo4j/pom.xml neo4j/server/pom.xml neo4j/gds/pom.xml
 
-.PHONY: help setup venv neo4j demo test lint typecheck unit integration clean db-start db-stop
+.PHONY: help setup venv neo4j demo test lint typecheck unit integration clean db-start db-stop \
+	bench-quality bench-quality-quick
 
 help:
 	@echo "make demo   - set up, start Neo4j, ingest Amazon Beauty, train LightGCN, serve GraphQL"
 	@echo "make test   - set up and run lint, type checks, unit, integration and e2e tests"
 	@echo "make setup  - only the set-up (.venv and the Neo4j jars)"
+	@echo "make bench-quality       - every model on every benchmark split, README table (long)"
+	@echo "make bench-quality-quick - the same on 600 users and a few epochs (minutes)"
 
 setup: venv neo4j
 
@@ -57,6 +60,15 @@ unit: venv
 
 test: setup lint typecheck
 	$(BIN)/pytest
+
+# Long: trained models checkpoint under benchmarks/.work and resume on the next run.
+# BENCH_ARGS passes options through, e.g. BENCH_ARGS="--datasets gowalla --models lightgcn".
+bench-quality: venv
+	$(BIN)/python benchmarks/quality.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/render_readme.py
+
+bench-quality-quick: venv
+	$(BIN)/python benchmarks/quality.py --quick --out benchmarks/.work/quick-results $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) neo4j/target .pytest_cache .mypy_cache .ruff_cache

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -22,6 +21,7 @@ from pathlib import Path
 import torch
 from machine import store_results
 
+from interestgraph.config import Settings
 from interestgraph.recommenders import MODELS, FitContext, build_recommender, train_model
 from interestgraph.recommenders.harness import default_device
 from interestgraph.training.datasets import BENCHMARKS, load_benchmark
@@ -88,7 +88,8 @@ def main() -> None:
     parser.add_argument(
         "--data",
         type=Path,
-        default=Path(os.environ.get("INTERESTGRAPH_DATA", ROOT.parent / "shared" / "datasets")),
+        default=Settings().data_dir,
+        help="folder of the datasets (default: INTERESTGRAPH_DATA)",
     )
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     parser.add_argument("--checkpoints", type=Path, default=WORK / "checkpoints")

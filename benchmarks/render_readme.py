@@ -15,6 +15,34 @@ ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 RESULTS = ROOT / "benchmarks" / "results"
 START, END = "<!-- results:start -->", "<!-- results:end -->"
+QUALITY_START, QUALITY_END = "<!-- quality:start -->", "<!-- quality:end -->"
+QUALITY_PREFIX = "quality-"
+QUALITY_COLUMNS = (
+    ("Recall@20", "recall@20"),
+    ("NDCG@20", "ndcg@20"),
+    ("HR@10", "hr@10"),
+    ("NDCG@10", "ndcg@10"),
+    ("HR@20", "hr@20"),
+    ("Prec@20", "precision@20"),
+    ("F1@20", "f1@20"),
+    ("Cov@20", "coverage@20"),
+)
+# Published numbers on the same splits and protocol (full ranking, training items excluded),
+# as quoted in each dataset's README and the issue that set the targets; never measured here.
+PUBLISHED: dict[str, list[tuple[str, dict[str, float]]]] = {
+    "gowalla": [
+        ("LightGCN (paper, table 3)", {"recall@20": 0.1830, "ndcg@20": 0.1554}),
+        ("NGCF (LightGCN paper)", {"recall@20": 0.1570, "ndcg@20": 0.1327}),
+        ("UltraGCN (authors' repository)", {"recall@20": 0.1862, "ndcg@20": 0.1580}),
+    ],
+    "amazon-beauty": [
+        (
+            "S3-Rec (authors' repository)",
+            {"hr@10": 0.0647, "ndcg@10": 0.0327, "hr@20": 0.0994, "ndcg@20": 0.0414},
+        ),
+        ("SASRec (S3-Rec repository)", {"hr@20": 0.0902, "ndcg@20": 0.0394}),
+    ],
+}
 
 
 def _format(value: float | str) -> str:
@@ -44,17 +72,73 @@ def render_table(name: str, results: dict[str, float | str]) -> str:
     )
 
 
+def render_quality(dataset: str, results: dict[str, float | str]) -> str:
+    """One dataset's models as rows (test metrics, epochs, s/epoch), published rows under them."""
+    models = sorted(
+        {key.split(".")[1] for key in results if key.endswith(".recall@20")},
+        key=lambda model: -float(results[f"{dataset}.{model}.ndcg@20"]),
+    )
+    header = (
+        "| model | " + " | ".join(name for name, _ in QUALITY_COLUMNS) + " | epochs | s/epoch |"
+    )
+    rows = [header, "|---" * (len(QUALITY_COLUMNS) + 3) + "|"]
+    for model in models:
+        prefix = f"{dataset}.{model}"
+        epochs = int(float(results[f"{prefix}.epochs"]))
+        budget = " (budget)" if float(results.get(f"{prefix}.stopped_by_budget", 0)) else ""
+        cells = [f"{float(results[f'{prefix}.{key}']):.4f}" for _, key in QUALITY_COLUMNS]
+        per_epoch = float(results[f"{prefix}.seconds_per_epoch"])
+        rows.append(
+            f"| {model} | "
+            + " | ".join(cells)
+            + f" | {epochs or '—'}{budget} | {f'{per_epoch:.1f}' if epochs else '—'} |"
+        )
+    for name, published in PUBLISHED.get(dataset, []):
+        cells = [f"{published[key]:.4f}" if key in published else "—" for _, key in QUALITY_COLUMNS]
+        rows.append(f"| *{name}* | " + " | ".join(cells) + " | | |")
+    counts = ", ".join(
+        f"{key.split('.')[-1].replace('_', ' ')} {_format(float(results[key]))}"
+        for key in sorted(results)
+        if key.startswith(f"{dataset}.data.")
+    )
+    machine = results.get("machine", "unknown machine")
+    source = f"`benchmarks/results/{QUALITY_PREFIX}{dataset}.json`"
+    return "\n".join(
+        [
+            f"**{dataset}** ({source}; {counts}; {machine})",
+            "",
+            *rows,
+        ]
+    )
+
+
+def _replace_section(text: str, start: str, end: str, block: str) -> str:
+    pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.DOTALL)
+    if not pattern.search(text):
+        raise SystemExit(f"{README} has no {start} ... {end} section")
+    return pattern.sub(lambda _: block, text)
+
+
 def main() -> None:
+    paths = sorted(RESULTS.glob("*.json"))
     tables = [
         render_table(path.stem, json.loads(path.read_text(encoding="utf-8")))
-        for path in sorted(RESULTS.glob("*.json"))
+        for path in paths
+        if not path.stem.startswith(QUALITY_PREFIX)
     ]
-    block = "\n\n".join([START, *tables, END])
+    quality = [
+        render_quality(
+            path.stem.removeprefix(QUALITY_PREFIX), json.loads(path.read_text(encoding="utf-8"))
+        )
+        for path in paths
+        if path.stem.startswith(QUALITY_PREFIX)
+    ]
     text = README.read_text(encoding="utf-8")
-    pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.DOTALL)
-    if not pattern.search(text):
-        raise SystemExit(f"{README} has no {START} ... {END} section")
-    README.write_text(pattern.sub(lambda _: block, text), encoding="utf-8")
+    text = _replace_section(text, START, END, "\n\n".join([START, *tables, END]))
+    text = _replace_section(
+        text, QUALITY_START, QUALITY_END, "\n\n".join([QUALITY_START, *quality, QUALITY_END])
+    )
+    README.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

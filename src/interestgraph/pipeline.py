@@ -22,7 +22,7 @@ from interestgraph.export.training_graph import (
     export_training_graph,
 )
 from interestgraph.recommenders import FitContext, train_model
-from interestgraph.recommenders.harness import default_device
+from interestgraph.recommenders.harness import TEXT_MODELS, default_device
 from interestgraph.serving.writeback import WritebackReport, write_embeddings
 from interestgraph.training.recdata import ItemSide, RecData
 from interestgraph.training.run import TrainingConfig, TrainingResult, save_run
@@ -59,7 +59,8 @@ def rec_data(exported: ExportedGraph, split: InteractionSplit) -> RecData:
         "brand": (data[MADE_BY].edge_index, len(exported.brand_ids)),
         "category": (data[IN_CATEGORY].edge_index, len(exported.category_ids)),
     }
-    text = data["item"].x if "x" in data["item"] else None
+    has_text = "x" in data["item"] and bool(data["item"].has_text.any())
+    text = data["item"].x if has_text else None
     return RecData(split, ItemSide(groups=groups, text_embedding=text))
 
 
@@ -80,7 +81,7 @@ def train_and_publish(
     seconds: dict[str, float] = {}
 
     start = time.perf_counter()
-    exported = export_training_graph(driver, text_features=model == "hetero-sage")
+    exported = export_training_graph(driver, text_features=model in TEXT_MODELS)
     seconds["export"] = time.perf_counter() - start
 
     start = time.perf_counter()

@@ -17,6 +17,8 @@ from interestgraph.config import Settings
 
 pytestmark = pytest.mark.integration
 
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+
 
 def test_cypher_prints_rows_as_json_lines(neo4j_settings: Settings, empty_db: Driver) -> None:
     empty_db.execute_query("UNWIND ['b', 'a'] AS id CREATE (:Brand {id: id, name: toUpper(id)})")
@@ -108,3 +110,37 @@ def test_unknown_ingest_source_names_the_known_ones(neo4j_settings: Settings) ->
     result = run_cli(neo4j_settings, "ingest", "shopify", "/tmp")
     assert result.returncode == 2
     assert "'shopify' is none of amazon-beauty, canonical" in " ".join(result.stderr.split())
+
+
+def test_train_picks_the_model_and_writes_back_only_vector_models(
+    neo4j_settings: Settings, empty_db: Driver
+) -> None:
+    ingested = run_cli(neo4j_settings, "ingest", "amazon-beauty", str(FIXTURES / "beauty_tiny"))
+    assert ingested.returncode == 0, ingested.stderr
+
+    knn = run_cli(neo4j_settings, "train", "--model", "itemknn")
+    assert knn.returncode == 0, knn.stderr
+    output = " ".join((knn.stdout + knn.stderr).split())  # the report goes to the console
+    assert "itemknn test metrics" in output
+    assert "no embeddings written" in output
+    stored = empty_db.execute_query(
+        "MATCH (u:User) WHERE u.embedding IS NOT NULL RETURN count(u) AS n"
+    ).records[0]["n"]
+    assert stored == 0
+
+    for model in ("mf-bpr", "sasrec", "hetero-sage"):
+        trained = run_cli(neo4j_settings, "train", "--model", model, "--epochs", "2")
+        assert trained.returncode == 0, trained.stderr
+        output = " ".join((trained.stdout + trained.stderr).split())
+        assert f"{model} test metrics" in output
+    assert "embeddings written: " in output  # hetero-sage: a vector model
+    runs = sorted(neo4j_settings.runs_dir.glob("*.json"))
+    models = {json.loads(path.read_text())["model"] for path in runs}
+    assert {"itemknn", "mf-bpr", "sasrec", "hetero-sage"} <= models
+
+
+def test_train_unknown_model_is_one_line_error(neo4j_settings: Settings) -> None:
+    result = run_cli(neo4j_settings, "train", "--model", "deepfm")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "unknown model 'deepfm'" in result.stderr

@@ -33,6 +33,8 @@ _FACTORIES: dict[str, Callable[[TrainingConfig], Recommender]] = {
 }
 MODELS = tuple(_FACTORIES)
 """Model names accepted by ``interestgraph train --model`` and the quality benchmark."""
+TEXT_MODELS = frozenset({"hetero-sage", "sasrec"})
+"""Models that use item text vectors when the data have them."""
 
 
 def build_recommender(name: str, config: TrainingConfig) -> Recommender:
