@@ -118,49 +118,48 @@ class LightGCNEncoder(GraphEncoder):
         return self.model.embedding(node_id)
 
 
-class GCNEncoder(GraphEncoder):
-    """Learnt id vectors through PyG's ``GCN`` (Kipf & Welling) with self-loops; the layers'
-    outputs are concatenated and projected (``jk="cat"``), as NGCF does."""
+class _IdVectorGNN(GraphEncoder):
+    """Learnt id vectors through a PyG GNN stack; the layers' outputs are concatenated and
+    projected (``jk="cat"``, as NGCF combines layers) and added to the id vectors."""
 
     def __init__(self, data: RecData, config: TrainingConfig) -> None:
         super().__init__(data, config)
         dim = config.embedding_dim
         self.embedding = nn.Embedding(self.num_users + self.num_items, dim)
         nn.init.normal_(self.embedding.weight, std=0.1)
-        self.gnn = GCN(dim, dim, max(config.num_layers, 1), dim, jk="cat", normalize=False)
+        self.gnn = self.build_gnn(dim, max(config.num_layers, 1))
+
+    @abstractmethod
+    def build_gnn(self, dim: int, num_layers: int) -> nn.Module:
+        """The PyG stack mapping ``[N, dim]`` to ``[N, dim]``."""
+
+    def forward(self, graph: Any) -> Tensor:
+        x = self.embedding.weight
+        out: Tensor = x + self.gnn(x, graph)
+        return out
+
+    def ego(self, node_id: Tensor) -> Tensor:
+        return self.embedding(node_id)
+
+
+class GCNEncoder(_IdVectorGNN):
+    """PyG's ``GCN`` (Kipf & Welling) over the normalised adjacency with self-loops."""
+
+    def build_gnn(self, dim: int, num_layers: int) -> nn.Module:
+        return GCN(dim, dim, num_layers, dim, jk="cat", normalize=False)
 
     def graph(self, data: RecData, edges: Tensor, target: Tensor) -> Tensor:
         return bipartite_adjacency(edges, self.num_users, self.num_items, self_loops=True)
 
-    def forward(self, graph: Any) -> Tensor:
-        x = self.embedding.weight
-        out: Tensor = x + self.gnn(x, graph)
-        return out
 
-    def ego(self, node_id: Tensor) -> Tensor:
-        return self.embedding(node_id)
+class GATEncoder(_IdVectorGNN):
+    """PyG's ``GAT`` (Veličković et al.): two attention heads over each node's neighbours."""
 
-
-class GATEncoder(GraphEncoder):
-    """Learnt id vectors through PyG's ``GAT`` (Veličković et al.): attention over neighbours."""
-
-    def __init__(self, data: RecData, config: TrainingConfig) -> None:
-        super().__init__(data, config)
-        dim = config.embedding_dim
-        self.embedding = nn.Embedding(self.num_users + self.num_items, dim)
-        nn.init.normal_(self.embedding.weight, std=0.1)
-        self.gnn = GAT(dim, dim, max(config.num_layers, 1), dim, heads=2, jk="cat")
+    def build_gnn(self, dim: int, num_layers: int) -> nn.Module:
+        return GAT(dim, dim, num_layers, dim, heads=2, jk="cat")
 
     def graph(self, data: RecData, edges: Tensor, target: Tensor) -> Tensor:
         return homogeneous_edges(edges, self.num_users)
-
-    def forward(self, graph: Any) -> Tensor:
-        x = self.embedding.weight
-        out: Tensor = x + self.gnn(x, graph)
-        return out
-
-    def ego(self, node_id: Tensor) -> Tensor:
-        return self.embedding(node_id)
 
 
 class HeteroSAGEEncoder(GraphEncoder):
