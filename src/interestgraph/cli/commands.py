@@ -1,28 +1,17 @@
-"""The `interestgraph` command line: thin commands that validate, call one core function, format.
-
-Every expected failure is an `InterestGraphError`: `main` prints it as one line on stderr and exits
-with status 1, so users never see a bare traceback for a missing file or a stopped database.
-"""
+"""The pipeline commands: ingest, topics, interests, train, pseudonym, forget, serve, demo."""
 
 from __future__ import annotations
 
-import json
 import socket
-import sys
-import warnings
 from collections.abc import Collection
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from neo4j import Driver
-from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from interestgraph.config import Settings
-from interestgraph.errors import BadInput, DatabaseUnavailable, InterestGraphError, NotFound
+from interestgraph.errors import BadInput, NotFound
 from interestgraph.ingest.adapters import ADAPTERS
 from interestgraph.ingest.source import require_dataset_folder
 
@@ -33,174 +22,20 @@ if TYPE_CHECKING:
     from interestgraph.semantics import TopicReport
     from interestgraph.training.run import TrainingConfig
 
-
-# The dataset `interestgraph demo` ingests (from $INTERESTGRAPH_DATA/amazon-beauty).
-DEMO_SOURCE = "amazon-beauty"
-# Folder under $INTERESTGRAPH_DATA read when `ingest SOURCE` gets no PATH (default: SOURCE).
-DATASET_FOLDERS = {"lcrec": "amazon-office", "tmall": "tmall-multibehavior"}
-
-
-app = typer.Typer(
-    help="interestgraph: a user interest graph in Neo4j, learned with PyG, served over GraphQL.",
-    no_args_is_help=True,
-    pretty_exceptions_show_locals=False,
+from interestgraph.cli.app import (
+    DATASET_FOLDERS,
+    DEMO_SOURCE,
+    app,
+    console,
+    load_settings,
+    progress_display,
 )
-db_app = typer.Typer(
-    help="Run the local Neo4j server (skipped when NEO4J_URI is set).", no_args_is_help=True
+from interestgraph.cli.reports import (
+    print_ingest_report,
+    print_interest_report,
+    print_topic_report,
+    print_train_report,
 )
-app.add_typer(db_app, name="db")
-
-console = Console(stderr=True, soft_wrap=True)
-
-
-def _settings() -> Settings:
-    return Settings()
-
-
-@db_app.command("start")
-def db_start() -> None:
-    """Start the local Neo4j server (installed with Maven on first use); wait until it answers."""
-    from interestgraph.db.server import LocalNeo4jServer
-
-    settings = _settings()
-    if not settings.manages_local_server:
-        console.print(f"NEO4J_URI is set ({settings.neo4j_uri}): using it, nothing started")
-        return
-    status = LocalNeo4jServer(settings).start()
-    console.print(
-        f"Neo4j running (pid {status.pid}): Bolt {status.bolt_uri}, "
-        f"Browser {status.http_url}/browser/, user {settings.neo4j_user}, "
-        f"password in {settings.password_file}"
-    )
-
-
-@db_app.command("stop")
-def db_stop() -> None:
-    """Stop the local Neo4j server; its data stays under INTERESTGRAPH_HOME."""
-    from interestgraph.db.server import LocalNeo4jServer
-
-    settings = _settings()
-    if not settings.manages_local_server:
-        console.print(f"NEO4J_URI is set ({settings.neo4j_uri}): not managed here, nothing stopped")
-        return
-    stopped = LocalNeo4jServer(settings).stop()
-    console.print("Neo4j stopped" if stopped else "Neo4j was not running")
-
-
-@db_app.command("status")
-def db_status() -> None:
-    """Say whether the local server runs, where, and what it holds."""
-    from interestgraph.db.connection import connect
-    from interestgraph.db.server import LocalNeo4jServer
-
-    settings = _settings()
-    if settings.manages_local_server:
-        status = LocalNeo4jServer(settings).status()
-        if not status.running:
-            console.print(f"Neo4j is not running (home {status.home})")
-            raise typer.Exit(3)
-        console.print(f"Neo4j running (pid {status.pid}) at {status.bolt_uri}, {status.http_url}")
-    with connect(settings) as driver:
-        records, _, _ = driver.execute_query(
-            "CALL dbms.components() YIELD versions, edition RETURN versions[0] AS v, edition"
-        )
-        counts, _, _ = driver.execute_query(
-            "MATCH (n) RETURN labels(n)[0] AS label, count(*) AS n ORDER BY label"
-        )
-    console.print(f"server {records[0]['v']} {records[0]['edition']} at {settings.bolt_uri}")
-    for row in counts:
-        console.print(f"  {row['label']}: {row['n']:,}")
-
-
-@db_app.command("schema")
-def db_schema() -> None:
-    """Apply cypher/schema.cypher (constraints, indexes, vector indexes); safe to repeat."""
-    from interestgraph.db.connection import connect
-    from interestgraph.db.schema import apply_schema
-
-    with connect(_settings()) as driver:
-        applied = apply_schema(driver)
-    console.print(f"schema applied: {applied} statements")
-
-
-def _parse_param(raw: str) -> tuple[str, Any]:
-    name, sep, value = raw.partition("=")
-    if not sep or not name:
-        raise typer.BadParameter(f"expected NAME=VALUE (VALUE as JSON or text), got {raw!r}")
-    try:
-        return name, json.loads(value)
-    except json.JSONDecodeError:
-        return name, value
-
-
-@app.command("cypher")
-def cypher(
-    query: Annotated[str, typer.Argument(help="Cypher to run; use $name parameters")],
-    param: Annotated[
-        list[str] | None, typer.Option("--param", "-p", help="NAME=VALUE, repeatable")
-    ] = None,
-) -> None:
-    """Run one Cypher query with the configured connection and print rows as JSON lines."""
-    from interestgraph.db.connection import connect
-
-    params = dict(_parse_param(p) for p in param or [])
-    with connect(_settings()) as driver, driver.session() as session:
-        try:
-            result = session.run(query, params)
-            for record in result:
-                typer.echo(json.dumps(record.data(), default=str, ensure_ascii=False))
-        except Neo4jError as e:
-            raise InterestGraphError(f"Neo4j rejected the query: {e.message}") from e
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description:<24}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    )
-
-
-def _print_ingest_report(report: IngestReport) -> None:
-    table = Table(title=f"ingest summary: {report.source}", title_justify="left")
-    for column in ("table", "read", "kept", "deduplicated", "already applied", "rejected"):
-        table.add_column(column, justify="left" if column == "table" else "right")
-    for name, c in report.tables.items():
-        counts = (c.read, c.kept, c.deduplicated, c.already_applied, c.rejected)
-        table.add_row(name, *(f"{n:,}" for n in counts))
-    console.print(table)
-    if report.rejected:
-        reasons = Table(title="rejected rows by reason", title_justify="left")
-        for column in ("table", "reason", "rows"):
-            reasons.add_column(column, justify="right" if column == "rows" else "left")
-        for (name, reason), n in sorted(report.rejected.items(), key=lambda kv: (kv[0][0], -kv[1])):
-            reasons.add_row(name, reason, f"{n:,}")
-        console.print(reasons)
-        if report.rejects_path is not None:
-            console.print(f"rejected rows with their reasons: {report.rejects_path}")
-    else:
-        console.print("rejected rows: 0")
-    if report.cleaned:
-        console.print(
-            "cleaned values: "
-            + ", ".join(f"{what}: {n:,}" for what, n in report.cleaned.most_common())
-        )
-    created = report.created
-    console.print(
-        "graph now: "
-        + ", ".join(
-            f"{kind} {n:,}" + (f" (+{created[kind]:,})" if created.get(kind) else "")
-            for kind, n in report.graph_after.items()
-            if n
-        )
-    )
-    console.print(
-        f"event chunks: {report.chunks_applied:,} applied, {report.chunks_skipped:,} already "
-        f"in the ledger; ingest took {report.total_seconds:.1f} s"
-    )
 
 
 def _run_ingest(settings: Settings, driver: Driver, source: str, dataset_dir: Path) -> IngestReport:
@@ -209,7 +44,7 @@ def _run_ingest(settings: Settings, driver: Driver, source: str, dataset_dir: Pa
 
     pseudonymizer = create_pseudonymizer(settings)
     canonical = ADAPTERS[source](dataset_dir)
-    with _progress() as progress:
+    with progress_display() as progress:
         return ingest_source(
             driver,
             canonical,
@@ -264,12 +99,12 @@ def ingest(
     """
     from interestgraph.db.connection import connect
 
-    settings = _settings()
+    settings = load_settings()
     dataset_dir = path or settings.data_dir / DATASET_FOLDERS.get(source, source)
     require_dataset_folder(dataset_dir, "set INTERESTGRAPH_DATA or pass PATH")
     with connect(settings) as driver:
         report = _run_ingest(settings, driver, source, dataset_dir)
-        _print_ingest_report(report)
+        print_ingest_report(report)
         _refresh_touched_interests(settings, driver, report)
 
 
@@ -278,7 +113,7 @@ def _run_interests(
 ) -> InterestReport:
     from interestgraph.interests import InterestConfig, refresh_interests
 
-    with _progress() as progress:
+    with progress_display() as progress:
         task = progress.add_task("interest profiles", total=None)
         return refresh_interests(
             driver,
@@ -286,14 +121,6 @@ def _run_interests(
             config=InterestConfig.from_settings(settings),
             on_batch=lambda done, total: progress.update(task, completed=done, total=total),
         )
-
-
-def _print_interest_report(report: InterestReport) -> None:
-    edges = ", ".join(f"{kind} {n:,}" for kind, n in report.edges.items()) or "none"
-    console.print(
-        f"interest profiles: {report.users:,} users, INTERESTED_IN edges: {edges}; "
-        f"{report.seconds:.1f} s ({report.users_per_second:,.0f} users/s)"
-    )
 
 
 def _refresh_touched_interests(settings: Settings, driver: Driver, report: IngestReport) -> None:
@@ -304,7 +131,7 @@ def _refresh_touched_interests(settings: Settings, driver: Driver, report: Inges
     from interestgraph.interests import profiles_exist
 
     if report.touched_users and profiles_exist(driver):
-        _print_interest_report(_run_interests(settings, driver, report.touched_users))
+        print_interest_report(_run_interests(settings, driver, report.touched_users))
 
 
 @app.command("interests")
@@ -320,53 +147,18 @@ def interests(
     from interestgraph.db.connection import connect
     from interestgraph.privacy import create_pseudonymizer
 
-    settings = _settings()
+    settings = load_settings()
     targets = None
     if user:
         pseudonymizer = create_pseudonymizer(settings)
         targets = {pseudonymizer.user_id(u) for u in user}
     with connect(settings) as driver:
         report = _run_interests(settings, driver, targets)
-    _print_interest_report(report)
+    print_interest_report(report)
     if targets is not None and report.users < len(targets):
         raise NotFound(
             f"{len(targets) - report.users} of the {len(targets)} users given are not in the "
             "graph (the others were refreshed)"
-        )
-
-
-def _print_train_report(report: TrainReport) -> None:
-    result = report.result
-    console.print("graph: " + ", ".join(f"{name} {n:,}" for name, n in report.graph_counts.items()))
-    console.print("split: " + ", ".join(f"{name} {n:,}" for name, n in report.split_counts.items()))
-    table = Table(
-        title=f"{result.model} test metrics (full ranking, "
-        + (f"best epoch {result.best_epoch})" if result.epoch_seconds else "no epochs)"),
-        title_justify="left",
-    )
-    table.add_column("metric")
-    table.add_column("@10", justify="right")
-    table.add_column("@20", justify="right")
-    for name in ("recall", "ndcg", "hr", "precision", "f1", "coverage"):
-        at10 = result.test_metrics.get(f"{name}@10")
-        at20 = result.test_metrics.get(f"{name}@20")
-        if at10 is not None and at20 is not None:
-            table.add_row(name, f"{at10:.4f}", f"{at20:.4f}")
-    console.print(table)
-    console.print(
-        f"device {result.device}, {result.seconds_per_epoch:.2f} s/epoch; "
-        + ", ".join(f"{stage} {sec:.1f} s" for stage, sec in report.stage_seconds.items())
-    )
-    if report.writeback is None:
-        console.print(
-            f"{result.model} scores are not vector products: no embeddings written, the stored "
-            f"ones are kept; run saved to {report.run_path}"
-        )
-    else:
-        console.print(
-            f"embeddings written: {report.writeback.users_written:,} users, "
-            f"{report.writeback.items_written:,} items (model {report.writeback.model_id}, "
-            f"dim {report.writeback.dimension}); run saved to {report.run_path}"
         )
 
 
@@ -379,7 +171,7 @@ def _run_training(
 ) -> TrainReport:
     from interestgraph.pipeline import train_and_publish
 
-    with _progress() as progress:
+    with progress_display() as progress:
         return train_and_publish(
             driver, settings, config, model=model, device=device, progress=progress
         )
@@ -414,36 +206,9 @@ def train(
 
     config = TrainingConfig(epochs=epochs, embedding_dim=dim, num_layers=layers, lr=lr, seed=seed)
     build_recommender(model, config)  # an unknown name fails before connecting
-    with connect(_settings()) as driver:
-        report = _run_training(_settings(), driver, config, device, model)
-    _print_train_report(report)
-
-
-def _print_topic_report(report: TopicReport) -> None:
-    encoding = report.encoding
-    speed = (
-        f"; {encoding.items_per_s:,.1f} items/s, model load {encoding.load_seconds:.1f} s"
-        if encoding.encoded
-        else ""
-    )
-    console.print(
-        f"item text: {encoding.encoded:,} encoded, {encoding.skipped:,} unchanged (skipped), "
-        f"{encoding.without_text:,} without text{speed} ({report.model})"
-    )
-    scores = ", ".join(f"{k}: {s:.4f}" for k, s in sorted(report.silhouette.items()))
-    console.print(f"k = {report.k}: {report.criterion}", highlight=False)
-    console.print(f"silhouette by k: {scores}", highlight=False)
-    table = Table(title=f"topics (run {report.run_id})", title_justify="left")
-    for column in ("id", "size", "label", "top-level", "2nd-level", "leaf categories"):
-        table.add_column(column, justify="left" if column in ("id", "label") else "right")
-    for t in report.topics:
-        table.add_row(
-            t.id, f"{t.size:,}", t.label, str(t.top_levels), str(t.second_levels), str(t.leaves)
-        )
-    console.print(table)
-    console.print(
-        f"clustering {report.cluster_seconds:.1f} s, writing topics {report.write_seconds:.1f} s"
-    )
+    with connect(load_settings()) as driver:
+        report = _run_training(load_settings(), driver, config, device, model)
+    print_train_report(report)
 
 
 @app.command("topics")
@@ -464,14 +229,14 @@ def topics(
 
     if min_topics > max_topics:
         raise BadInput(f"--min-topics {min_topics} is above --max-topics {max_topics}")
-    settings = _settings()
+    settings = load_settings()
     with connect(settings) as driver:
         report = _run_topics(
             driver, seed=seed, min_topics=min_topics, max_topics=max_topics, device=device
         )
-        _print_topic_report(report)
+        print_topic_report(report)
         if profiles_exist(driver):  # the swap took their topic interests with the old topics
-            _print_interest_report(_run_interests(settings, driver, None))
+            print_interest_report(_run_interests(settings, driver, None))
 
 
 def _run_topics(
@@ -484,7 +249,7 @@ def _run_topics(
 ) -> TopicReport:
     from interestgraph.semantics import enrich_items
 
-    with _progress() as progress:
+    with progress_display() as progress:
         return enrich_items(
             driver,
             seed=seed,
@@ -503,7 +268,7 @@ def pseudonym(
     the `$user` the Cypher pack in cypher/explore/ asks for."""
     from interestgraph.privacy import create_pseudonymizer
 
-    pseudonymizer = create_pseudonymizer(_settings())
+    pseudonymizer = create_pseudonymizer(load_settings())
     for user_id in user_ids:
         typer.echo(f"{user_id}\t{pseudonymizer.user_id(user_id)}")
 
@@ -520,7 +285,7 @@ def forget(
     from interestgraph.db.connection import connect
     from interestgraph.privacy import create_pseudonymizer, forget_user, user_record_files
 
-    settings = _settings()
+    settings = load_settings()
     target = user_id.strip() if pseudonym else create_pseudonymizer(settings).user_id(user_id)
     if not target:
         raise BadInput("a user id must not be blank")
@@ -544,7 +309,7 @@ def serve(
     from interestgraph.api.app import create_app
     from interestgraph.db.connection import connect
 
-    settings = _settings()
+    settings = load_settings()
     connect(settings).close()  # fail with one clear line before uvicorn starts
     if host is not None:
         settings = settings.model_copy(update={"api_host": host})
@@ -590,7 +355,7 @@ def demo(
     from interestgraph.privacy import create_pseudonymizer
     from interestgraph.training.run import TrainingConfig
 
-    settings = _settings()
+    settings = load_settings()
     dataset_dir = settings.data_dir / DEMO_SOURCE
     require_dataset_folder(
         dataset_dir, "set INTERESTGRAPH_DATA to the folder holding amazon-beauty/"
@@ -606,12 +371,12 @@ def demo(
         )
     with connect(settings) as driver:
         console.rule("2. ingest (schema, Amazon Beauty)")
-        _print_ingest_report(_run_ingest(settings, driver, DEMO_SOURCE, dataset_dir))
+        print_ingest_report(_run_ingest(settings, driver, DEMO_SOURCE, dataset_dir))
         console.rule("3. item text embeddings, topics, interest profiles")
-        _print_topic_report(_run_topics(driver, device=device))
-        _print_interest_report(_run_interests(settings, driver, None))
+        print_topic_report(_run_topics(driver, device=device))
+        print_interest_report(_run_interests(settings, driver, None))
         console.rule("4. export, train LightGCN, write embeddings back")
-        _print_train_report(_run_training(settings, driver, config, device))
+        print_train_report(_run_training(settings, driver, config, device))
         subjects = pick_demo_subjects(driver, dataset_dir, create_pseudonymizer(settings))
     if not serve_api or subjects is None:
         return
@@ -630,17 +395,3 @@ def demo(
     show_when_serving(lambda: server.started, url, subjects, typer.echo)
     server.run()
     console.print("GraphQL server stopped; Neo4j keeps running (`interestgraph db stop`)")
-
-
-def main() -> None:
-    """Console-script entry point: run the app, print expected errors as one line."""
-    # PyG still calls torch.jit.script at import; the deprecation is theirs, not the user's.
-    warnings.filterwarnings("ignore", message=r".*torch\.jit\.script.*", category=FutureWarning)
-    try:
-        app()
-    except InterestGraphError as e:
-        console.print(f"[bold red]error:[/] {e}", highlight=False)
-        sys.exit(1)
-    except (ServiceUnavailable, SessionExpired) as e:
-        console.print(f"[bold red]error:[/] {DatabaseUnavailable(f'lost Neo4j: {e}')}")
-        sys.exit(1)
