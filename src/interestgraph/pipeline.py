@@ -72,10 +72,14 @@ def train_and_publish(
     model: str = "lightgcn",
     device: str | torch.device | None = None,
     progress: Progress | None = None,
+    logdir: Path | None = None,
+    checkpoint_dir: Path | None = None,
 ) -> TrainReport:
     """Export → split → train → write back; the run's JSON goes under ``settings.runs_dir``.
 
-    Only models that score by a dot product have vectors to write back; for the others
+    ``logdir`` gets TensorBoard curves; with ``checkpoint_dir`` a killed run resumes when
+    started again on the same graph. Only models that score by a dot product have vectors to
+    write back; for the others
     (``writeback`` is ``None``) the run is measured and recorded, and the stored embeddings stay.
     """
     seconds: dict[str, float] = {}
@@ -91,6 +95,8 @@ def train_and_publish(
     context = FitContext(
         device=torch.device(device) if device is not None else default_device(),
         progress=progress,
+        logdir=logdir,
+        checkpoint_dir=checkpoint_dir,
     )
     result = train_model(rec_data(exported, split), config, model=model, context=context)
     seconds["train"] = result.total_seconds

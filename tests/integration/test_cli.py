@@ -113,7 +113,7 @@ def test_unknown_ingest_source_names_the_known_ones(neo4j_settings: Settings) ->
 
 
 def test_train_picks_the_model_and_writes_back_only_vector_models(
-    neo4j_settings: Settings, empty_db: Driver
+    neo4j_settings: Settings, empty_db: Driver, tmp_path: Path
 ) -> None:
     ingested = run_cli(neo4j_settings, "ingest", "amazon-beauty", str(FIXTURES / "beauty_tiny"))
     assert ingested.returncode == 0, ingested.stderr
@@ -129,7 +129,11 @@ def test_train_picks_the_model_and_writes_back_only_vector_models(
     assert stored == 0
 
     for model in ("mf-bpr", "sasrec", "hetero-sage"):
-        trained = run_cli(neo4j_settings, "train", "--model", model, "--epochs", "2")
+        trained = run_cli(
+            neo4j_settings,
+            *("train", "--model", model, "--epochs", "2"),
+            *("--logdir", str(tmp_path / "tb"), "--checkpoints", str(tmp_path / "ckpt")),
+        )
         assert trained.returncode == 0, trained.stderr
         output = " ".join((trained.stdout + trained.stderr).split())
         assert f"{model} test metrics" in output
@@ -137,6 +141,9 @@ def test_train_picks_the_model_and_writes_back_only_vector_models(
     runs = sorted(neo4j_settings.runs_dir.glob("*.json"))
     models = {json.loads(path.read_text())["model"] for path in runs}
     assert {"itemknn", "mf-bpr", "sasrec", "hetero-sage"} <= models
+    for model in ("mf-bpr", "sasrec", "hetero-sage"):
+        assert list((tmp_path / "ckpt").glob(f"{model}-*.pt"))
+        assert list((tmp_path / "tb").glob(f"{model}-*/events.out.tfevents.*"))
 
 
 def test_train_unknown_model_is_one_line_error(neo4j_settings: Settings) -> None:

@@ -168,12 +168,21 @@ def _run_training(
     config: TrainingConfig,
     device: str | None,
     model: str = "lightgcn",
+    logdir: Path | None = None,
+    checkpoints: Path | None = None,
 ) -> TrainReport:
     from interestgraph.pipeline import train_and_publish
 
     with progress_display() as progress:
         return train_and_publish(
-            driver, settings, config, model=model, device=device, progress=progress
+            driver,
+            settings,
+            config,
+            model=model,
+            device=device,
+            progress=progress,
+            logdir=logdir,
+            checkpoint_dir=checkpoints,
         )
 
 
@@ -198,6 +207,13 @@ def train(
     lr: Annotated[float, typer.Option(min=0.0, help="Adam learning rate")] = 0.01,
     seed: Annotated[int, typer.Option(help="random seed")] = 42,
     device: DeviceOption = None,
+    logdir: Annotated[
+        Path | None, typer.Option(help="write TensorBoard training curves under this folder")
+    ] = None,
+    checkpoints: Annotated[
+        Path | None,
+        typer.Option(help="checkpoint after each evaluation here; a rerun resumes from it"),
+    ] = None,
 ) -> None:
     """Export the graph, train a model (LightGCN by default), print metrics, write vectors back."""
     from interestgraph.db.connection import connect
@@ -207,7 +223,7 @@ def train(
     config = TrainingConfig(epochs=epochs, embedding_dim=dim, num_layers=layers, lr=lr, seed=seed)
     build_recommender(model, config)  # an unknown name fails before connecting
     with connect(load_settings()) as driver:
-        report = _run_training(load_settings(), driver, config, device, model)
+        report = _run_training(load_settings(), driver, config, device, model, logdir, checkpoints)
     print_train_report(report)
 
 
