@@ -54,6 +54,7 @@ lint: venv
 
 typecheck: venv
 	$(BIN)/mypy
+	$(BIN)/mypy benchmarks/*.py
 
 unit: venv
 	$(BIN)/pytest tests/unit

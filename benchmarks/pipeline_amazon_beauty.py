@@ -95,6 +95,8 @@ def main() -> None:
             server.stop()
     result, seconds = report.result, report.stage_seconds
     edges = sum(n for name, n in report.graph_counts.items() if name in EDGE_KINDS)
+    if report.writeback is None:
+        raise SystemExit("LightGCN wrote no embeddings back")
     nodes = report.writeback.users_written + report.writeback.items_written
     results.update(
         {
