@@ -11,7 +11,7 @@ import torch
 
 from interestgraph.errors import BadInput
 from interestgraph.recommenders import MODELS, FitContext, build_recommender, train_model
-from interestgraph.recommenders.graph_filter import ItemGraphFilter
+from interestgraph.recommenders.graph_filter import FilterSettings, ItemGraphFilter, combine
 from interestgraph.recommenders.neighbourhood import top_k_cosine
 from interestgraph.recommenders.sasrec import MAX_LENGTH, _training_windows
 from interestgraph.training import (
@@ -240,29 +240,52 @@ def test_viewed_items_are_never_masked() -> None:
     assert result.test_metrics["hr@1"] == 1.0
 
 
-def test_graph_filter_terms_match_the_dense_formulas() -> None:
+def _dense_filters() -> tuple[ItemGraphFilter, np.ndarray, np.ndarray, np.ndarray]:
+    """A random 30 × 12 interaction matrix, its filters, and the dense ``P̃`` and ideal filter."""
     rng = np.random.default_rng(0)
     dense = (rng.random((30, 12)) < 0.3).astype(np.float32)
     dense[0, 0] = dense[1, 1] = 1.0
     edges = torch.tensor(np.stack(np.nonzero(dense)), dtype=torch.long)
     filters = ItemGraphFilter(edges, 30, 12, rank=4)
-
     user_degree, item_degree = dense.sum(1), dense.sum(0)
     d_u = np.where(user_degree > 0, user_degree, 1) ** -0.5
     d_i = np.where(item_degree > 0, item_degree, 1) ** -0.5
     normalised = d_u[:, None] * dense * d_i[None, :]
-    p = normalised.T @ normalised
     _, _, vt = np.linalg.svd(normalised)
     v = vt[:4].T
-    ideal = np.diag(d_i) @ v @ v.T @ np.diag(1 / d_i)
+    return filters, dense, normalised.T @ normalised, np.diag(d_i) @ v @ v.T @ np.diag(1 / d_i)
 
+
+def test_graph_filter_terms_match_the_dense_formulas() -> None:
+    filters, dense, p, ideal = _dense_filters()
     users = torch.tensor([0, 5, 7])
-    terms = filters.terms(users, (4,))
+    terms = filters.terms(users, (4,), 2)
     r = dense[users.numpy()]
-    assert np.allclose(terms["linear"].numpy(), r @ p, atol=1e-4)
-    assert np.allclose(terms["linear2"].numpy(), r @ p @ p, atol=1e-4)
-    assert np.allclose(terms["ideal4"].numpy(), r @ ideal, atol=1e-4)
-    assert np.allclose(terms["ideal4_linear"].numpy(), r @ ideal @ p, atol=1e-4)
+    assert np.allclose(terms["linear0"].numpy(), r @ p, atol=1e-4)
+    assert np.allclose(terms["linear2"].numpy(), r @ p @ p @ p, atol=1e-4)
+    assert np.allclose(terms["ideal4_0"].numpy(), r @ ideal, atol=1e-4)
+    assert np.allclose(terms["ideal4_1"].numpy(), r @ ideal @ p, atol=1e-4)
+
+
+def test_bspm_scores_are_one_rk4_sharpening_step_of_the_blurred_signal() -> None:
+    filters, dense, p, ideal = _dense_filters()
+    users = torch.arange(30)
+    settings = FilterSettings(beta=0.2, sharpen=2.5, rank=4)
+    ours = combine(filters.terms(users, (4,), 4), settings).numpy()
+
+    x = dense @ p + 0.2 * dense @ ideal  # blurred (one Euler step to T_b = 1), ideal merged
+
+    def velocity(s: np.ndarray) -> np.ndarray:  # sharpening: ds/dt = −s P̃
+        return -s @ p
+
+    h = 2.5
+    k1 = velocity(x)
+    k2 = velocity(x + h / 2 * k1)
+    k3 = velocity(x + h / 2 * k2)
+    k4 = velocity(x + h * k3)
+    assert np.allclose(ours, x + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4), atol=1e-3)
+    gf_cf = combine(filters.terms(users, (4,), 0), FilterSettings(0.3, 0.0, 4)).numpy()
+    assert np.allclose(gf_cf, dense @ p + 0.3 * dense @ ideal, atol=1e-4)
 
 
 def test_top_k_cosine_keeps_each_items_k_nearest_others() -> None:
