@@ -1,0 +1,62 @@
+"""The README's quality tables are rendered from the results files, never typed by hand."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "render_readme.py"
+
+
+@pytest.fixture(scope="module")
+def render_readme() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("render_readme", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["render_readme"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _model(dataset: str, model: str, value: float, epochs: int = 0) -> dict[str, float | str]:
+    metrics = ("recall", "ndcg", "hr", "precision", "f1", "coverage")
+    row: dict[str, float | str] = {
+        f"{dataset}.{model}.{metric}@{k}": value for metric in metrics for k in (10, 20)
+    }
+    return row | {
+        f"{dataset}.{model}.epochs": epochs,
+        f"{dataset}.{model}.seconds_per_epoch": 1.5 if epochs else 0.0,
+        f"{dataset}.{model}.stopped_by_budget": 1 if epochs else 0,
+    }
+
+
+def test_quality_rows_are_ranked_by_ndcg_with_published_rows_last(
+    render_readme: ModuleType,
+) -> None:
+    results = (
+        _model("gowalla", "most-popular", 0.04)
+        | _model("gowalla", "bspm", 0.19)
+        | _model("gowalla", "lightgcn", 0.15, epochs=30)
+        | {"gowalla.data.users": 29858, "machine": "test box"}
+    )
+    table = render_readme.render_quality("gowalla", results).splitlines()
+    models = [line.split("|")[1].strip() for line in table if line.startswith("| ")][1:]
+    assert models[:3] == ["bspm", "lightgcn", "most-popular"]
+    assert models[3].startswith("*LightGCN")
+    lightgcn = next(line for line in table if line.startswith("| lightgcn "))
+    assert "0.1500" in lightgcn and "30 (budget)" in lightgcn and "| 1.5 |" in lightgcn
+    assert "users 29,858" in table[0] and "test box" in table[0]
+
+
+def test_behaviour_table_sets_each_model_beside_its_purchase_only_twin(
+    render_readme: ModuleType,
+) -> None:
+    with_aux = _model("tmall", "lightgcn", 0.06) | _model("tmall", "itemknn", 0.02)
+    buy_only = _model("tmall-buy", "lightgcn", 0.02) | _model("tmall-buy", "mf-bpr", 0.01)
+    table = render_readme.render_behaviours(with_aux, buy_only).splitlines()
+    rows = [line for line in table if line.startswith("| ") and "model" not in line]
+    assert rows == ["| lightgcn | 0.0200 | 0.0600 | 3.00× | 0.0200 | 0.0600 | 3.00× |"]
