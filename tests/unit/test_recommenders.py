@@ -288,6 +288,23 @@ def test_bspm_scores_are_one_rk4_sharpening_step_of_the_blurred_signal() -> None
     assert np.allclose(gf_cf, dense @ p + 0.3 * dense @ ideal, atol=1e-4)
 
 
+def test_bspm_tuning_scores_every_setting_alike_in_any_batch_size_and_keeps_the_best() -> None:
+    data = clustered_data(0)
+    reports = {}
+    for batch in (7, 64):  # 40 validation users: six batches or one
+        config = replace(SMALL, eval_batch_size=batch)
+        model = build_recommender("bspm", config)
+        reports[batch] = model.fit(data, CPU)
+    small, whole = reports[7], reports[64]
+    assert len(whole.history) == 30
+    assert [row["hr@5"] for row in small.history] == pytest.approx(
+        [row["hr@5"] for row in whole.history]
+    )
+    best = max(whole.history, key=lambda row: row["hr@5"])
+    assert (whole.chosen["beta"], whole.chosen["sharpen"]) == (best["beta"], best["sharpen"])
+    assert whole.val_metrics["hr@5"] == pytest.approx(best["hr@5"])
+
+
 def test_top_k_cosine_keeps_each_items_k_nearest_others() -> None:
     import scipy.sparse as sp
 
