@@ -9,7 +9,7 @@ NEO4J_STAMP := neo4j/target/.resolved
 NEO4J_POMS := neo4j/pom.xml neo4j/server/pom.xml neo4j/gds/pom.xml
 
 .PHONY: help setup venv neo4j demo test lint typecheck unit integration clean db-start db-stop \
-	bench-quality bench-quality-quick
+	bench-quality bench-quality-quick bench-lightgcn-speed
 
 help:
 	@echo "make demo   - set up, start Neo4j, ingest Amazon Beauty, train LightGCN, serve GraphQL"
@@ -17,6 +17,7 @@ help:
 	@echo "make setup  - only the set-up (.venv and the Neo4j jars)"
 	@echo "make bench-quality       - every model on every benchmark split, README table (long)"
 	@echo "make bench-quality-quick - the same on 600 users and a few epochs (minutes)"
+	@echo "make bench-lightgcn-speed - seconds per LightGCN epoch on Gowalla: ours vs PyG's edge_index"
 
 setup: venv neo4j
 
@@ -66,6 +67,10 @@ test: setup lint typecheck
 # BENCH_ARGS passes options through, e.g. BENCH_ARGS="--datasets gowalla --models lightgcn".
 bench-quality: venv
 	$(BIN)/python benchmarks/quality.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/render_readme.py
+
+bench-lightgcn-speed: venv
+	$(BIN)/python benchmarks/lightgcn_speed.py
 	$(BIN)/python benchmarks/render_readme.py
 
 bench-quality-quick: venv

@@ -60,3 +60,25 @@ def test_behaviour_table_sets_each_model_beside_its_purchase_only_twin(
     table = render_readme.render_behaviours(with_aux, buy_only).splitlines()
     rows = [line for line in table if line.startswith("| ") and "model" not in line]
     assert rows == ["| lightgcn | 0.0200 | 0.0600 | 3.00× | 0.0200 | 0.0600 | 3.00× |"]
+
+
+def test_targets_name_the_deciding_model_and_say_plainly_when_one_is_missed(
+    render_readme: ModuleType,
+) -> None:
+    quality = {
+        "gowalla": _model("gowalla", "lightgcn", 0.1600, epochs=40)
+        | _model("gowalla", "bspm", 0.1900)
+        | {"gowalla.lightgcn.fit_seconds": 600.0, "gowalla.bspm.fit_seconds": 300.0},
+        "tmall": _model("tmall", "itemknn", 0.05),
+        "tmall-buy": _model("tmall-buy", "itemknn", 0.04),
+    }
+    lines = render_readme.render_targets(quality).splitlines()
+    lightgcn = next(line for line in lines if line.startswith("| our LightGCN"))
+    assert "| lightgcn | recall@20 0.1600" in lightgcn and lightgcn.endswith("| no |")
+    ultra = next(line for line in lines if "UltraGCN" in line)
+    assert "| bspm |" in ultra and ultra.endswith("| yes |")
+    beauty = next(line for line in lines if "S3-Rec" in line)
+    assert "not run" in beauty and beauty.endswith("| no |")
+    tmall = next(line for line in lines if "purchases only" in line)
+    assert "hr@10 1.25× buy-only" in tmall and tmall.endswith("| yes |")
+    assert "15 minutes" in lines[-1]
