@@ -295,6 +295,10 @@ def test_bspm_tuning_scores_every_setting_alike_in_any_batch_size_and_keeps_the_
         config = replace(SMALL, eval_batch_size=batch)
         model = build_recommender("bspm", config)
         reports[batch] = model.fit(data, CPU)
+        # every validation user was tuned on: the tuning's figures are the validation figures
+        assert reports[batch].val_metrics["hr@5"] == pytest.approx(
+            model.evaluate(data, "val")["hr@5"]
+        )
     small, whole = reports[7], reports[64]
     assert len(whole.history) == 30
     assert [row["hr@5"] for row in small.history] == pytest.approx(

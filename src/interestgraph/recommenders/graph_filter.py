@@ -150,18 +150,18 @@ class GraphFilterRecommender(Recommender):
                 FilterSettings(beta, sharpen, rank)
                 for beta, sharpen in itertools.product(BSPM_BETAS, BSPM_SHARPEN)
             ]
-            scores = self._tune(data, filters, grid)
-            best = max(range(len(grid)), key=lambda index: scores[index])
+            tuned, every_user = self._tune(data, filters, grid)
+            select = self.config.select_metric
+            best = max(range(len(grid)), key=lambda index: tuned[index][select])
             self.settings = grid[best]
             report.history = [
-                {
-                    "beta": settings.beta,
-                    "sharpen": settings.sharpen,
-                    self.config.select_metric: score,
-                }
-                for settings, score in zip(grid, scores, strict=True)
+                {"beta": settings.beta, "sharpen": settings.sharpen} | metrics
+                for settings, metrics in zip(grid, tuned, strict=True)
             ]
-        report.val_metrics = self.evaluate(data, "val")
+            if every_user:  # the tuning already scored the chosen setting on all of val
+                report.val_metrics = tuned[best]
+        if not report.val_metrics:
+            report.val_metrics = self.evaluate(data, "val")
         report.chosen = {
             "beta": self.settings.beta,
             "sharpen": self.settings.sharpen,
@@ -172,14 +172,15 @@ class GraphFilterRecommender(Recommender):
 
     def _tune(
         self, data: RecData, filters: ItemGraphFilter, grid: list[FilterSettings]
-    ) -> list[float]:
-        """Validation ``select_metric`` of every setting over up to ``TUNING_USERS`` users, batch
-        by batch: the terms of a batch are computed once and every setting combines them."""
+    ) -> tuple[list[dict[str, float]], bool]:
+        """Validation metrics (all but coverage) of every setting over up to ``TUNING_USERS``
+        users, and whether those were all the validation users. Batch by batch: the terms of a
+        batch are computed once and every setting combines them."""
         split = data.split
         users = torch.unique(split.val[0])
         order = torch.randperm(users.numel(), generator=torch.Generator().manual_seed(0))
         sample = torch.sort(users[order[:TUNING_USERS]]).values
-        totals = torch.zeros(len(grid), dtype=torch.float64)
+        totals: list[dict[str, float]] = [{} for _ in grid]
         row_of = torch.full((split.num_users,), -1, dtype=torch.long)
         batches = sample.split(self.config.eval_batch_size)
         for number, batch in enumerate(batches, 1):
@@ -187,7 +188,7 @@ class GraphFilterRecommender(Recommender):
             row_of[batch] = torch.arange(batch.numel())
             target = split.val[:, torch.isin(split.val[0], batch)]
             known = split.train[:, torch.isin(split.train[0], batch)]
-            for index, settings in enumerate(grid):
+            for total, settings in zip(totals, grid, strict=True):
                 scores = combine(terms, settings)
 
                 def scored(users: Tensor, scores: Tensor = scores) -> Tensor:
@@ -201,10 +202,13 @@ class GraphFilterRecommender(Recommender):
                     ks=self.config.ks,
                     batch_size=batch.numel(),
                 )
-                totals[index] += metrics[self.config.select_metric] * batch.numel()
+                for name, value in metrics.items():
+                    if not name.startswith("coverage"):  # a per-user mean: batches average
+                        total[name] = total.get(name, 0.0) + value * batch.numel()
             row_of[batch] = -1
             logger.info("%s tuning: batch %d/%d", self.name, number, len(batches))
-        return (totals / sample.numel()).tolist()
+        means = [{name: value / sample.numel() for name, value in t.items()} for t in totals]
+        return means, sample.numel() == users.numel()
 
     def scorer(self, data: RecData, phase: Phase) -> Scorer:
         filters = self._filter(data, phase, self.settings.rank)
