@@ -198,7 +198,7 @@ def train(
         str,
         typer.Option(
             help="most-popular, itemknn, mf-bpr, lightgcn, gcn, gat, "
-            "hetero-sage, gf-cf, bspm, sasrec"
+            "hetero-sage, gf-cf, bspm, bspm-paper, sasrec"
         ),
     ] = "lightgcn",
     epochs: EpochsOption = 30,

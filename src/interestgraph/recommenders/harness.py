@@ -29,6 +29,7 @@ _FACTORIES: dict[str, Callable[[TrainingConfig], Recommender]] = {
     **{name: partial(BPRRecommender, name=name) for name in ENCODERS},
     "gf-cf": partial(GraphFilterRecommender, name="gf-cf"),
     "bspm": partial(GraphFilterRecommender, name="bspm"),
+    "bspm-paper": partial(GraphFilterRecommender, name="bspm-paper"),
     "sasrec": SASRec,
 }
 MODELS = tuple(_FACTORIES)
