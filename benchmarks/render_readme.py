@@ -172,11 +172,17 @@ TARGETS = (
     ),
 )
 CLEARLY_ABOVE = 1.10  # "clearly above": at least 10% better on both metrics
+# Models whose settings were tuned by their authors on the Gowalla test set: they reproduce a
+# published figure and never meet a target.
+REPRODUCTIONS = {"bspm-paper"}
 
 
 def _best(dataset: str, results: dict[str, float | str], metric: str) -> str:
     models = {key.split(".")[1] for key in results if key.endswith(f".{metric}")}
-    return max(models - {"data"}, key=lambda model: float(results[f"{dataset}.{model}.{metric}"]))
+    return max(
+        models - {"data"} - REPRODUCTIONS,
+        key=lambda model: float(results[f"{dataset}.{model}.{metric}"]),
+    )
 
 
 def render_targets(quality: dict[str, dict[str, float | str]]) -> str:

@@ -68,6 +68,7 @@ def test_targets_name_the_deciding_model_and_say_plainly_when_one_is_missed(
     quality = {
         "gowalla": _model("gowalla", "lightgcn", 0.1600, epochs=40)
         | _model("gowalla", "bspm", 0.1900)
+        | _model("gowalla", "bspm-paper", 0.1950)
         | {"gowalla.lightgcn.fit_seconds": 600.0, "gowalla.bspm.fit_seconds": 300.0},
         "tmall": _model("tmall", "itemknn", 0.05),
         "tmall-buy": _model("tmall-buy", "itemknn", 0.04),
