@@ -235,8 +235,8 @@ def render_targets(quality: dict[str, dict[str, float | str]]) -> str:
             "",
             *rows,
             "",
-            f"Model fitting, all models on all splits: {fit / 60:,.0f} minutes of the runs "
-            "recorded in these files (data loading and test scoring not included).",
+            f"Model fitting, summed over the runs recorded in these files: {fit / 60:,.0f} "
+            "minutes (data loading and test scoring not included).",
         ]
     )
 
