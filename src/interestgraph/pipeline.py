@@ -14,6 +14,7 @@ from neo4j import Driver
 from rich.progress import Progress
 
 from interestgraph.config import Settings
+from interestgraph.errors import BadInput
 from interestgraph.export.training_graph import (
     IN_CATEGORY,
     MADE_BY,
@@ -42,8 +43,17 @@ class TrainReport:
 
 
 def split_exported(exported: ExportedGraph) -> InteractionSplit:
-    """Leave-one-out split of the exported purchases, by their order in each user's history."""
+    """Leave-one-out split of the exported purchases, by their order in each user's history.
+
+    Raises:
+        BadInput: a purchase with neither ``last_seq`` nor ``last_at`` (no order to split by).
+    """
     store = exported.data[PURCHASED]
+    if bool((store.time < 0).any()):
+        raise BadInput(
+            "some PURCHASED relationships have neither `last_seq` nor `last_at`: the "
+            "leave-one-out split needs the order of each user's purchases"
+        )
     return leave_one_out_split(
         store.edge_index,
         store.time,

@@ -12,6 +12,7 @@ from neo4j.time import DateTime
 from interestgraph.errors import BadInput
 from interestgraph.export import ExportedGraph, export_training_graph
 from interestgraph.export.training_graph import IN_CATEGORY, MADE_BY, PURCHASED, SUBCATEGORY_OF
+from interestgraph.pipeline import split_exported
 from interestgraph.serving.writeback import VECTOR_INDEXES, write_embeddings
 
 pytestmark = pytest.mark.integration
@@ -116,6 +117,7 @@ def test_export_counts_ids_and_edges(graph: Driver, batch_size: int) -> None:
         "items": 5,
         "categories": 3,
         "brands": 3,
+        "topics": 0,
         "purchased": 6,
         "in_category": 4,
         "made_by": 2,
@@ -188,8 +190,9 @@ def test_purchase_without_seq_or_time_is_bad_input(graph: Driver) -> None:
     graph.execute_query(
         "MATCH (u:User {id: 'u0'}), (i:Item {id: 'i4'}) CREATE (u)-[:PURCHASED {count: 1}]->(i)"
     )
+    exported = export_training_graph(graph)
     with pytest.raises(BadInput, match="neither `last_seq` nor `last_at`"):
-        export_training_graph(graph)
+        split_exported(exported)
 
 
 def test_purchases_with_times_are_ordered_by_last_at(graph: Driver) -> None:

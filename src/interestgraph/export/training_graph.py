@@ -1,294 +1,392 @@
-"""Streams the interest graph out of Neo4j into a PyG ``HeteroData`` for training.
+"""Streams the interest graph, or a part of it, out of Neo4j into a PyG ``HeteroData``.
 
-Bolt decoding in Python is the bottleneck of an export, so every query pages through one node
-label by ``id`` and returns a single record per page that carries all of the page's edges as
-lists (one list of target ids and, for purchases, one list of order keys per source node). Ids are
-turned into indices with one vectorised pandas lookup per page; no Python object is built per edge.
+Bolt decoding in Python is the cost of an export, so no query returns a record per edge: the
+node pass pages through each label's ids, then every edge query takes a page of source ids and
+returns one record holding, per source, the list of its target ids and one list per edge
+attribute. Each page becomes numpy arrays at once (one vectorised pandas lookup turns ids into
+indices, one lexsort orders the page), so the Python objects alive at a time are those of the
+pages in flight; two pages are fetched concurrently (export/pages.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import chain
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch
-from neo4j import Driver, RoutingControl
-from neo4j.exceptions import Neo4jError, ServiceUnavailable
+from neo4j import Driver
+from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
+from neo4j.time import DateTime
 from torch import Tensor
 from torch_geometric.data import HeteroData
 
 from interestgraph.errors import BadInput, DatabaseUnavailable, InterestGraphError
+from interestgraph.export.graph_spec import (
+    EDGES,
+    IN_CATEGORY,
+    MADE_BY,
+    NODES,
+    PURCHASED,
+    SUBCATEGORY_OF,
+    EdgeAttr,
+    EdgeSpec,
+    edge_count_query,
+    edge_page_query,
+    exported_attrs,
+)
+from interestgraph.export.pages import all_node_ids, chunks, ordered_map, read_one
 
-PURCHASED = ("user", "purchased", "item")
-IN_CATEGORY = ("item", "in_category", "category")
-MADE_BY = ("item", "made_by", "brand")
-SUBCATEGORY_OF = ("category", "subcategory_of", "category")
-_PLURALS = {"user": "users", "item": "items", "category": "categories", "brand": "brands"}
+__all__ = [
+    "IN_CATEGORY",
+    "MADE_BY",
+    "PURCHASED",
+    "SUBCATEGORY_OF",
+    "ExportedGraph",
+    "Scope",
+    "export_training_graph",
+]
 
-# One record per page of users: the page's ids, and per user the items bought with the order key
-# of each purchase: `last_seq` where the source has sequence numbers, else `last_at` in epoch
-# milliseconds (-1: neither), read through `properties(r)` so that a graph without one of the
-# two raises no "property does not exist" warning. `max(u.id)` is the cursor for the next page, in
-# Neo4j's own string order.
-USER_PURCHASES_QUERY = """
-MATCH (u:User) WHERE u.id > $after
-WITH u ORDER BY u.id LIMIT $limit
-CALL (u) {
-  MATCH (u)-[r:PURCHASED]->(i:Item)
-  WITH i, properties(r) AS p
-  RETURN collect(i.id) AS items,
-         collect(coalesce(p.last_seq, p.last_at.epochMillis, -1)) AS times
-}
-RETURN max(u.id) AS last, collect(u.id) AS sources, collect(items) AS targets,
-       collect(times) AS times
-"""
+SERVER_TIME_QUERY = "RETURN datetime.realtime() AS now"
 
-ITEM_LINKS_QUERY = """
-MATCH (i:Item) WHERE i.id > $after
-WITH i ORDER BY i.id LIMIT $limit
-CALL (i) {
-  MATCH (i)-[:IN_CATEGORY]->(c:Category)
-  RETURN collect(c.id) AS categories
-}
-CALL (i) {
-  MATCH (i)-[:MADE_BY]->(b:Brand)
-  RETURN collect(b.id) AS brands
-}
-RETURN max(i.id) AS last, collect(i.id) AS sources, collect(categories) AS categories,
-       collect(brands) AS brands
-"""
-
-CATEGORY_PARENTS_QUERY = """
-MATCH (c:Category) WHERE c.id > $after
-WITH c ORDER BY c.id LIMIT $limit
-CALL (c) {
-  MATCH (c)-[:SUBCATEGORY_OF]->(p:Category)
-  RETURN collect(p.id) AS parents
-}
-RETURN max(c.id) AS last, collect(c.id) AS sources, collect(parents) AS parents
-"""
-
-# One record per page of items: ids and, per item, a one-element list holding its text vector
-# or null (collect() drops bare nulls, which would shift the vectors against the ids).
+# Per page of items, a one-element list holding the text vector or null (collect() drops bare
+# nulls, which would shift the vectors against the ids).
 ITEM_TEXT_QUERY = """
-MATCH (i:Item) WHERE i.id > $after
-WITH i ORDER BY i.id LIMIT $limit
-RETURN max(i.id) AS last, collect(i.id) AS sources,
-       collect([properties(i).text_embedding]) AS vectors
-"""
-
-BRAND_IDS_QUERY = """
-MATCH (b:Brand) WHERE b.id > $after
-WITH b ORDER BY b.id LIMIT $limit
-RETURN max(b.id) AS last, collect(b.id) AS sources
+UNWIND $ids AS id
+MATCH (i:Item {id: id})
+RETURN collect(i.id) AS sources, collect([properties(i).text_embedding]) AS vectors
 """
 
 
 @dataclass(frozen=True)
-class ExportedGraph:
-    """A training graph with stable id↔index maps.
+class Scope:
+    """Which part of the graph an export reads (export/subgraph.py builds them); all by default.
 
-    Indices are positions in the ids sorted in Python string order, so two exports of the same
-    graph give the same indices. ``data`` holds node types ``user``, ``item``, ``category``,
-    ``brand`` and the edge types :data:`PURCHASED` (with ``time: [E]``, the order of each purchase
-    in its user's history: ``last_seq``, else ``last_at`` in epoch ms), :data:`IN_CATEGORY`,
-    :data:`MADE_BY`, :data:`SUBCATEGORY_OF`; every ``edge_index`` is ``[2, E]`` int64, sorted by
-    (source, target). With text features, ``data["item"].x`` is ``[items, D]`` float32 (the
-    item text vectors; zeros where an item has none) and ``data["item"].has_text`` ``[items]``
-    bool.
+    ``nodes`` restricts node types to the listed ids (a type left out: all its nodes); edges
+    are kept when both ends are in the export. ``window`` keeps behaviour edges with events in
+    ``[since, until)``; ``changed_since`` keeps only edges changed since then (delta export).
+    """
+
+    nodes: dict[str, list[str]] = field(default_factory=dict)
+    window: tuple[DateTime, DateTime] | None = None
+    changed_since: DateTime | None = None
+
+    @property
+    def is_whole_graph(self) -> bool:
+        return not self.nodes and self.window is None and self.changed_since is None
+
+
+@dataclass(frozen=True)
+class ExportedGraph:
+    """A graph with stable id↔index maps.
+
+    Indices are positions in ``ids[node_type]``: the ids sorted in Python string order for a
+    fresh export (two exports of the same graph give the same indices); a delta export keeps an
+    earlier export's order and appends new ids (export/delta.py). ``data`` holds node types
+    ``user``, ``item``, ``category``, ``brand``, ``topic`` and an edge type per relationship of
+    export/graph_spec.py, e.g. :data:`PURCHASED` with ``time: [E]`` (the order of each purchase
+    in its user's history: ``last_seq``, else ``last_at`` in epoch ms, -1 without either) and ``count: [E]``. Every
+    ``edge_index`` is ``[2, E]`` int64, sorted by (source, target). With text features,
+    ``data["item"].x`` is ``[items, D]`` float32 (zeros where an item has none) and
+    ``data["item"].has_text`` ``[items]`` bool. ``exported_at`` is the server's clock when the
+    export began, the watermark of the next delta export.
     """
 
     data: HeteroData
-    user_ids: list[str]
-    item_ids: list[str]
-    category_ids: list[str]
-    brand_ids: list[str]
-    user_index: dict[str, int]
-    item_index: dict[str, int]
-    category_index: dict[str, int]
-    brand_index: dict[str, int]
+    ids: dict[str, list[str]]
+    exported_at: DateTime
+
+    @property
+    def user_ids(self) -> list[str]:
+        return self.ids["user"]
+
+    @property
+    def item_ids(self) -> list[str]:
+        return self.ids["item"]
+
+    @property
+    def category_ids(self) -> list[str]:
+        return self.ids["category"]
+
+    @property
+    def brand_ids(self) -> list[str]:
+        return self.ids["brand"]
+
+    @cached_property
+    def user_index(self) -> dict[str, int]:
+        return _positions(self.user_ids)
+
+    @cached_property
+    def item_index(self) -> dict[str, int]:
+        return _positions(self.item_ids)
+
+    @cached_property
+    def category_index(self) -> dict[str, int]:
+        return _positions(self.category_ids)
+
+    @cached_property
+    def brand_index(self) -> dict[str, int]:
+        return _positions(self.brand_ids)
+
+    def lookup(self, node_type: str) -> pd.Index:
+        """A hash index from id to index for ``node_type``, for vectorised lookups."""
+        return pd.Index(self.ids[node_type])
+
+    def num_edges(self) -> int:
+        return sum(int(self.data[t].edge_index.size(1)) for t in self.data.edge_types)
 
     def counts(self) -> dict[str, int]:
-        """Node and edge counts by name, for run reports and logs."""
-        nodes = {_PLURALS[t]: int(self.data[t].num_nodes) for t in self.data.node_types}
-        edges = {
-            rel: int(self.data[(s, rel, d)].edge_index.size(1))
-            for s, rel, d in self.data.edge_types
-        }
+        """Node counts by plural name and edge counts by relationship (non-empty ones), for logs.
+
+        Edge types of the same relationship (``INTERESTED_IN`` to three labels) add up.
+        """
+        nodes = {node.plural: len(self.ids[node.node_type]) for node in NODES}
+        edges: dict[str, int] = {}
+        for source, rel, target in self.data.edge_types:
+            count = int(self.data[(source, rel, target)].edge_index.size(1))
+            if count:
+                edges[rel] = edges.get(rel, 0) + count
         return nodes | edges
 
 
 def export_training_graph(
-    driver: Driver, *, batch_size: int = 10000, text_features: bool = False
+    driver: Driver,
+    scope: Scope | None = None,
+    *,
+    batch_size: int = 5000,
+    text_features: bool = False,
+    edge_attributes: bool = False,
+    workers: int = 3,
 ) -> ExportedGraph:
-    """Read users, items, categories, brands and their edges into an :class:`ExportedGraph`.
+    """Read the nodes and typed edges of ``scope`` (default: the whole graph) into PyG.
 
     Args:
         driver: an open driver.
-        batch_size: source nodes per page (per record); a page carries all their edges.
+        scope: the part of the graph to read; export/subgraph.py builds time windows, category
+            subtrees, user samples and k-hop neighbourhoods, export/delta.py changes.
+        batch_size: source nodes per edge query; a page carries all their edges.
         text_features: also read the items' text vectors (``interestgraph topics``) as node
-            features ``data["item"].x``, for models that use them.
+            features ``data["item"].x``.
+        edge_attributes: read every edge attribute of export/graph_spec.py (counts, times,
+            ratings, weights, scores); otherwise only purchase times, which training needs.
+        workers: pages fetched concurrently.
 
     Raises:
-        BadInput: ``batch_size`` < 1, duplicate ids, or a ``PURCHASED`` edge with neither
-            ``last_seq`` nor ``last_at`` (the leave-one-out split needs an order).
+        BadInput: ``batch_size`` < 1 or duplicate ids.
         DatabaseUnavailable: Neo4j went away.
-        InterestGraphError: Neo4j refused a query, or the graph changed during the export (an
-            edge to a node the export did not see).
+        InterestGraphError: Neo4j refused a query, or the graph changed during a whole-graph
+            export (an edge to a node the export did not see).
     """
     if batch_size < 1:
         raise BadInput(f"batch_size must be at least 1, got {batch_size}")
+    scope = scope or Scope()
     try:
-        users = _Grouped.fetch(driver, USER_PURCHASES_QUERY, ("targets", "times"), batch_size)
-        items = _Grouped.fetch(driver, ITEM_LINKS_QUERY, ("categories", "brands"), batch_size)
-        categories = _Grouped.fetch(driver, CATEGORY_PARENTS_QUERY, ("parents",), batch_size)
-        brands = _Grouped.fetch(driver, BRAND_IDS_QUERY, (), batch_size)
-        texts = (
-            _Grouped.fetch(driver, ITEM_TEXT_QUERY, ("vectors",), batch_size)
-            if text_features
-            else None
+        exported_at: DateTime = read_one(driver, SERVER_TIME_QUERY)["now"]
+        ids = {
+            node.node_type: sorted(scope.nodes[node.node_type])
+            if node.node_type in scope.nodes
+            else sorted(all_node_ids(driver, node, batch_size))
+            for node in NODES
+        }
+        lookups = {node_type: _lookup(values, node_type) for node_type, values in ids.items()}
+        data = HeteroData()
+        for node_type, values in ids.items():
+            data[node_type].num_nodes = len(values)
+        _export_edges(
+            driver,
+            data,
+            ids,
+            lookups,
+            scope,
+            edge_attributes=edge_attributes,
+            batch_size=batch_size,
+            workers=workers,
         )
-    except ServiceUnavailable as e:
+        if text_features:
+            data["item"].x, data["item"].has_text = _item_text_features(
+                driver, ids["item"], lookups["item"], batch_size, workers
+            )
+    except (ServiceUnavailable, SessionExpired) as e:
         raise DatabaseUnavailable(f"Neo4j went away during the export: {e}") from e
     except Neo4jError as e:
         raise InterestGraphError(f"export from Neo4j failed: {e.message}") from e
-
-    user_ids, item_ids = sorted(users.sources), sorted(items.sources)
-    category_ids, brand_ids = sorted(categories.sources), sorted(brands.sources)
-    user_lookup, item_lookup = _lookup(user_ids, "User"), _lookup(item_ids, "Item")
-    category_lookup = _lookup(category_ids, "Category")
-    brand_lookup = _lookup(brand_ids, "Brand")
-
-    time = torch.from_numpy(users.flat_ints("times"))
-    if bool((time < 0).any()):
-        raise BadInput(
-            "some PURCHASED relationships have neither `last_seq` nor `last_at`: the "
-            "leave-one-out split needs the order of each user's purchases"
-        )
-
-    data = HeteroData()
-    data["user"].num_nodes = len(user_ids)
-    data["item"].num_nodes = len(item_ids)
-    data["category"].num_nodes = len(category_ids)
-    data["brand"].num_nodes = len(brand_ids)
-    edge_index, order = users.edge_index("targets", user_lookup, item_lookup)
-    data[PURCHASED].edge_index = edge_index
-    data[PURCHASED].time = time[order]
-    data[IN_CATEGORY].edge_index, _ = items.edge_index("categories", item_lookup, category_lookup)
-    data[MADE_BY].edge_index, _ = items.edge_index("brands", item_lookup, brand_lookup)
-    data[SUBCATEGORY_OF].edge_index, _ = categories.edge_index(
-        "parents", category_lookup, category_lookup
-    )
-    if texts is not None:
-        data["item"].x, data["item"].has_text = _item_text_features(texts, item_lookup)
-    return ExportedGraph(
-        data=data,
-        user_ids=user_ids,
-        item_ids=item_ids,
-        category_ids=category_ids,
-        brand_ids=brand_ids,
-        user_index=_positions(user_ids),
-        item_index=_positions(item_ids),
-        category_index=_positions(category_ids),
-        brand_index=_positions(brand_ids),
-    )
+    return ExportedGraph(data=data, ids=ids, exported_at=exported_at)
 
 
-@dataclass
-class _Grouped:
-    """Source ids and, per named list field, one list of values per source (as Neo4j sent it)."""
+@dataclass(frozen=True)
+class _EdgeReader:
+    """How to read one edge type's pages: its query, parameters and id lookups."""
 
-    sources: list[str]
-    fields: dict[str, list[list[Any]]]
+    edge: EdgeSpec
+    attrs: tuple[EdgeAttr, ...]
+    query: str
+    params: dict[str, Any]
+    source_lookup: pd.Index
+    target_lookup: pd.Index
+    strict: bool
 
     @classmethod
-    def fetch(
+    def plan(
         cls,
-        driver: Driver,
-        query: str,
-        field_names: tuple[str, ...],
-        batch_size: int,
-    ) -> _Grouped:
-        grouped = cls(sources=[], fields={name: [] for name in field_names})
-        for record in _pages(driver, query, batch_size):
-            grouped.sources.extend(record["sources"])
-            for name in field_names:
-                grouped.fields[name].extend(record[name])
-        return grouped
+        edge: EdgeSpec,
+        attrs: tuple[EdgeAttr, ...],
+        lookups: dict[str, pd.Index],
+        scope: Scope,
+    ) -> _EdgeReader:
+        window = scope.window is not None and edge.behaviour
+        params: dict[str, Any] = {}
+        if window and scope.window is not None:
+            params |= {"since": scope.window[0], "until": scope.window[1]}
+        if scope.changed_since is not None:
+            params["changed_since"] = scope.changed_since
+        return cls(
+            edge=edge,
+            attrs=attrs,
+            query=edge_page_query(
+                edge, attrs, window=window, changed=scope.changed_since is not None
+            ),
+            params=params,
+            source_lookup=lookups[edge.source.node_type],
+            target_lookup=lookups[edge.target.node_type],
+            strict=scope.is_whole_graph,
+        )
 
-    def flat_ints(self, name: str) -> np.ndarray[Any, np.dtype[np.int64]]:
-        """All values of a field, concatenated in source order: ``[E]``."""
-        values = self.fields[name]
-        return np.fromiter(chain.from_iterable(values), dtype=np.int64, count=self._total(name))
+    def read(self, driver: Driver, source_ids: list[str]) -> dict[str, np.ndarray[Any, Any]]:
+        record = read_one(driver, self.query, ids=source_ids, **self.params)
+        return _page_arrays(
+            record, self.edge, self.attrs, self.source_lookup, self.target_lookup, self.strict
+        )
 
-    def edge_index(
-        self, name: str, source_lookup: pd.Index, target_lookup: pd.Index
-    ) -> tuple[Tensor, Tensor]:
-        """Edges from each source to the ids in field ``name``, sorted by (source, target).
+    def store(self, data: HeteroData, pages: list[dict[str, np.ndarray[Any, Any]]]) -> None:
+        """Concatenate the pages (each sorted, in source order) into ``data``."""
+        merged = {
+            name: np.concatenate([p[name] for p in pages])
+            if pages
+            else np.zeros(0, np.dtype(self._dtype(name)))
+            for name in ("source", "target", *(a.name for a in self.attrs))
+        }
+        store = data[self.edge.edge_type]
+        store.edge_index = torch.stack(
+            [torch.from_numpy(merged["source"]), torch.from_numpy(merged["target"])]
+        )
+        for attr in self.attrs:
+            store[attr.name] = torch.from_numpy(merged[attr.name].astype(attr.dtype))
 
-        Returns ``(edge_index [2, E], order [E])`` where ``order`` maps the sorted edges back to
-        the concatenated field values, so parallel attributes can be permuted the same way.
-        """
-        targets = self.fields[name]
-        lengths = np.fromiter(map(len, targets), dtype=np.int64, count=len(targets))
-        source = np.repeat(source_lookup.get_indexer(pd.Index(self.sources)), lengths)
-        target = target_lookup.get_indexer(pd.Index(list(chain.from_iterable(targets))))
-        if (target < 0).any():
+    def _dtype(self, name: str) -> str:
+        return next((a.dtype for a in self.attrs if a.name == name), "int64")
+
+
+def _export_edges(
+    driver: Driver,
+    data: HeteroData,
+    ids: dict[str, list[str]],
+    lookups: dict[str, pd.Index],
+    scope: Scope,
+    *,
+    edge_attributes: bool,
+    batch_size: int,
+    workers: int,
+) -> None:
+    """Fill every edge type of ``data``: the pages of all types go through one pool, so small
+    types do not leave a worker idle."""
+    readers = [
+        _EdgeReader.plan(edge, exported_attrs(edge, edge_attributes), lookups, scope)
+        for edge in EDGES
+    ]
+    present = [r for r in readers if read_one(driver, edge_count_query(r.edge))["n"] > 0]
+    tasks = [
+        (reader, page)
+        for reader in present
+        for page in chunks(ids[reader.edge.source.node_type], batch_size)
+    ]
+    pages: dict[tuple[str, str, str], list[dict[str, np.ndarray[Any, Any]]]] = {
+        r.edge.edge_type: [] for r in readers
+    }
+    for (reader, _), arrays in zip(
+        tasks,
+        ordered_map(lambda task: task[0].read(driver, task[1]), tasks, workers),
+        strict=True,
+    ):
+        pages[reader.edge.edge_type].append(arrays)
+    for reader in readers:
+        reader.store(data, pages[reader.edge.edge_type])
+
+
+def _page_arrays(
+    record: Any,
+    edge: EdgeSpec,
+    attrs: tuple[EdgeAttr, ...],
+    source_lookup: pd.Index,
+    target_lookup: pd.Index,
+    strict: bool,
+) -> dict[str, np.ndarray[Any, Any]]:
+    """One page's edges as index arrays sorted by (source, target), with their attributes.
+
+    ``strict``: a target outside the export means the graph changed under a whole-graph export;
+    otherwise such edges leave the scope and are dropped.
+    """
+    targets: list[list[str]] = record["targets"]
+    lengths = np.fromiter(map(len, targets), dtype=np.int64, count=len(targets))
+    total = int(lengths.sum())
+    source = np.repeat(source_lookup.get_indexer(pd.Index(record["sources"])), lengths)
+    flat = list(chain.from_iterable(targets))
+    target = target_lookup.get_indexer(pd.Index(flat)) if flat else np.zeros(0, np.int64)
+    attrs = {
+        a.name: np.fromiter(chain.from_iterable(record[a.name]), dtype=a.dtype, count=total)
+        for a in attrs
+    }
+    keep = target >= 0
+    if not keep.all():
+        if strict:
             raise InterestGraphError(
-                f"the graph changed during the export ({name} point at unseen nodes): retry"
+                f"the graph changed during the export ({edge.rel} to unseen nodes): retry"
             )
-        src, dst = torch.from_numpy(source), torch.from_numpy(target.astype(np.int64))
-        order = torch.argsort(src * max(len(target_lookup), 1) + dst, stable=True)
-        return torch.stack([src[order], dst[order]]), order
+        source, target = source[keep], target[keep]
+        attrs = {name: values[keep] for name, values in attrs.items()}
+    order = np.lexsort((target, source))
+    return {
+        "source": source[order].astype(np.int64),
+        "target": target[order].astype(np.int64),
+        **{name: values[order] for name, values in attrs.items()},
+    }
 
-    def _total(self, name: str) -> int:
-        return sum(map(len, self.fields[name]))
 
-
-def _item_text_features(texts: _Grouped, item_lookup: pd.Index) -> tuple[Tensor, Tensor]:
+def _item_text_features(
+    driver: Driver, item_ids: list[str], item_lookup: pd.Index, batch_size: int, workers: int
+) -> tuple[Tensor, Tensor]:
     """``x [items, D]`` float32 in index order (zeros without text) and ``has_text [items]``."""
-    vectors = [v for (v,) in texts.fields["vectors"]]
-    present = [row for row, v in enumerate(vectors) if v is not None]
-    dims = {len(vectors[row]) for row in present}
+
+    def page(ids: list[str]) -> tuple[np.ndarray[Any, Any], list[list[float]]]:
+        record = read_one(driver, ITEM_TEXT_QUERY, ids=ids)
+        present = [(s, v) for s, (v,) in zip(record["sources"], record["vectors"], strict=True)]
+        present = [(s, v) for s, v in present if v is not None]
+        rows = item_lookup.get_indexer(pd.Index([s for s, _ in present]))
+        return rows.astype(np.int64), [v for _, v in present]
+
+    pages = list(ordered_map(page, chunks(item_ids, batch_size), workers))
+    dims = {len(v) for _, vectors in pages for v in vectors}
     if len(dims) > 1:
         raise BadInput(
             f"item text vectors of several dimensions {sorted(dims)}: run `interestgraph topics`"
         )
-    x = torch.zeros(len(item_lookup), dims.pop() if dims else 0, dtype=torch.float32)
-    has_text = torch.zeros(len(item_lookup), dtype=torch.bool)
-    if present:
-        rows = item_lookup.get_indexer(pd.Index([texts.sources[row] for row in present]))
-        if (rows < 0).any():
-            raise InterestGraphError("the graph changed during the export (new items): retry")
-        index = torch.from_numpy(rows.astype(np.int64))
-        x[index] = torch.tensor([vectors[row] for row in present], dtype=torch.float32)
-        has_text[index] = True
+    x = torch.zeros(len(item_ids), dims.pop() if dims else 0, dtype=torch.float32)
+    has_text = torch.zeros(len(item_ids), dtype=torch.bool)
+    for rows, vectors in pages:
+        if len(rows):
+            index = torch.from_numpy(rows)
+            x[index] = torch.tensor(vectors, dtype=torch.float32)
+            has_text[index] = True
     return x, has_text
 
 
-def _pages(driver: Driver, query: str, batch_size: int) -> Iterator[Any]:
-    """Yield one record per page of source nodes, following the ``last`` cursor until empty."""
-    after = ""
-    while True:
-        records, _, _ = driver.execute_query(
-            query, {"after": after, "limit": batch_size}, routing_=RoutingControl.READ
-        )
-        record = records[0]
-        if not record["sources"]:
-            return
-        yield record
-        after = record["last"]
-
-
-def _lookup(ids: list[str], label: str) -> pd.Index:
+def _lookup(ids: list[str], node_type: str) -> pd.Index:
     """A hash index over sorted ids; duplicates would make indices ambiguous."""
     lookup = pd.Index(ids)
     if not lookup.is_unique:
-        raise BadInput(f"duplicate :{label} ids: apply the schema (unique constraints) first")
+        raise BadInput(f"duplicate {node_type} ids: apply the schema (unique constraints) first")
     return lookup
 
 
