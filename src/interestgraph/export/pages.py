@@ -2,8 +2,8 @@
 
 A Neo4j read of one page is mostly server work (the expansion and the target id lookups), the
 decoding of the previous one mostly client work, so a few pages in flight keep both cores busy
-(three workers were fastest on the 2-core benchmark machine). At most ``2 × workers`` decoded pages are held at a time, so
-memory is bounded by the page size, not by the graph.
+(three workers were fastest on the 2-core benchmark machine). At most ``2 × workers`` decoded
+pages are held at a time, so memory is bounded by the page size, not by the graph.
 """
 
 from __future__ import annotations

@@ -88,8 +88,8 @@ class ExportedGraph:
     earlier export's order and appends new ids (export/delta.py). ``data`` holds node types
     ``user``, ``item``, ``category``, ``brand``, ``topic`` and an edge type per relationship of
     export/graph_spec.py, e.g. :data:`PURCHASED` with ``time: [E]`` (the order of each purchase
-    in its user's history: ``last_seq``, else ``last_at`` in epoch ms, -1 without either) and ``count: [E]``. Every
-    ``edge_index`` is ``[2, E]`` int64, sorted by (source, target). With text features,
+    in its user's history: ``last_seq``, else ``last_at`` in epoch ms, -1 without either) and,
+    with ``edge_attributes``, ``count: [E]``. Every ``edge_index`` is ``[2, E]`` int64, sorted by (source, target). With text features,
     ``data["item"].x`` is ``[items, D]`` float32 (zeros where an item has none) and
     ``data["item"].has_text`` ``[items]`` bool. ``exported_at`` is the server's clock when the
     export began, the watermark of the next delta export.
@@ -334,7 +334,7 @@ def _page_arrays(
     source = np.repeat(source_lookup.get_indexer(pd.Index(record["sources"])), lengths)
     flat = list(chain.from_iterable(targets))
     target = target_lookup.get_indexer(pd.Index(flat)) if flat else np.zeros(0, np.int64)
-    attrs = {
+    columns = {
         a.name: np.fromiter(chain.from_iterable(record[a.name]), dtype=a.dtype, count=total)
         for a in attrs
     }
@@ -345,12 +345,12 @@ def _page_arrays(
                 f"the graph changed during the export ({edge.rel} to unseen nodes): retry"
             )
         source, target = source[keep], target[keep]
-        attrs = {name: values[keep] for name, values in attrs.items()}
+        columns = {name: values[keep] for name, values in columns.items()}
     order = np.lexsort((target, source))
     return {
         "source": source[order].astype(np.int64),
         "target": target[order].astype(np.int64),
-        **{name: values[order] for name, values in attrs.items()},
+        **{name: values[order] for name, values in columns.items()},
     }
 
 
