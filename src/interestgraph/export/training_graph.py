@@ -89,7 +89,8 @@ class ExportedGraph:
     ``user``, ``item``, ``category``, ``brand``, ``topic`` and an edge type per relationship of
     export/graph_spec.py, e.g. :data:`PURCHASED` with ``time: [E]`` (the order of each purchase
     in its user's history: ``last_seq``, else ``last_at`` in epoch ms, -1 without either) and,
-    with ``edge_attributes``, ``count: [E]``. Every ``edge_index`` is ``[2, E]`` int64, sorted by (source, target). With text features,
+    with ``edge_attributes``, ``count: [E]``. Every ``edge_index`` is ``[2, E]`` int64, sorted
+    by (source, target). With text features,
     ``data["item"].x`` is ``[items, D]`` float32 (zeros where an item has none) and
     ``data["item"].has_text`` ``[items]`` bool. ``exported_at`` is the server's clock when the
     export began, the watermark of the next delta export.
