@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -9,11 +10,11 @@ import torch
 from neo4j import Driver
 from neo4j.time import DateTime
 
-from interestgraph.errors import BadInput
+from interestgraph.errors import BadInput, InterestGraphError
 from interestgraph.export import ExportedGraph, export_training_graph
 from interestgraph.export.training_graph import IN_CATEGORY, MADE_BY, PURCHASED, SUBCATEGORY_OF
 from interestgraph.pipeline import split_exported
-from interestgraph.serving.writeback import VECTOR_INDEXES, write_embeddings
+from interestgraph.serving.writeback import VECTOR_INDEXES, active_model, write_embeddings
 
 pytestmark = pytest.mark.integration
 
@@ -283,6 +284,78 @@ def test_new_dimension_recreates_indexes_and_stale_vectors_go(graph: Driver) -> 
     }
     records, _, _ = graph.execute_query("MATCH (i:Item {id: 'i9'}) RETURN i.embedding AS e")
     assert records[0]["e"] is None
+
+
+MODELS_SEEN_QUERY = """
+MATCH (n) WHERE (n:User OR n:Item) AND n.embedding IS NOT NULL
+RETURN collect(DISTINCT n.embedding_model) AS models, count(n) AS vectors
+"""
+
+
+def test_readers_never_see_two_models_during_a_write_back(graph: Driver) -> None:
+    graph.execute_query("UNWIND range(1, 400) AS k CREATE (:User {id: 'extra-' + k})")
+    exported = export_training_graph(graph)
+    user_emb, item_emb = torch.randn(len(exported.user_ids), 4), torch.randn(5, 4)
+    write_embeddings(graph, exported, user_emb, item_emb, model_id="run-1")
+    seen: list[tuple[list[str], int]] = []
+    done = threading.Event()
+
+    def poll() -> None:
+        while not done.is_set():
+            records, _, _ = graph.execute_query(MODELS_SEEN_QUERY)
+            seen.append((sorted(records[0]["models"]), records[0]["vectors"]))
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    try:
+        # One node per UNWIND query: hundreds of queries for the poller to fall between.
+        write_embeddings(graph, exported, user_emb, item_emb, model_id="run-2", batch_size=1)
+    finally:
+        done.set()
+        poller.join()
+
+    total = len(exported.user_ids) + len(exported.item_ids)
+    assert len(seen) > 10
+    assert {(tuple(models), vectors) for models, vectors in seen} <= {
+        (("run-1",), total),
+        (("run-2",), total),
+    }
+    assert seen[-1] == (["run-2"], total)
+
+
+def test_failed_write_back_rolls_back_and_keeps_the_old_model(graph: Driver) -> None:
+    exported = export_training_graph(graph)
+    write_embeddings(graph, exported, *_vectors(exported), model_id="run-1")
+    graph.execute_query("MATCH (u:User {id: 'u2'}) DETACH DELETE u")
+
+    with pytest.raises(InterestGraphError, match="rolled back"):
+        write_embeddings(graph, exported, *_vectors(exported), model_id="run-2", batch_size=2)
+
+    records, _, _ = graph.execute_query(MODELS_SEEN_QUERY)
+    assert (records[0]["models"], records[0]["vectors"]) == (["run-1"], 3 + 5)
+    model = active_model(graph)
+    assert model is not None and model.id == "run-1"
+
+
+def test_model_node_records_dimension_norm_and_the_active_model(graph: Driver) -> None:
+    assert active_model(graph) is None
+    exported = export_training_graph(graph)
+    user_emb, item_emb = _vectors(exported)
+    write_embeddings(graph, exported, user_emb, item_emb, model_id="run-1")
+    write_embeddings(graph, exported, 2 * user_emb[:, :3], item_emb[:, :3], model_id="run-2")
+
+    model = active_model(graph)
+    assert model is not None
+    assert (model.id, model.dimension) == ("run-2", 3)
+    assert model.user_norm_mean == pytest.approx(float((2 * user_emb[:, :3]).norm(dim=1).mean()))
+    records, _, _ = graph.execute_query(
+        "MATCH (m:EmbeddingModel) RETURN m.id AS id, m.active AS active, m.dimension AS d, "
+        "m.users AS users, m.items AS items ORDER BY id"
+    )
+    assert [dict(r) for r in records] == [
+        {"id": "run-1", "active": False, "d": 4, "users": 4, "items": 5},
+        {"id": "run-2", "active": True, "d": 3, "users": 4, "items": 5},
+    ]
 
 
 def test_quantized_index_of_the_right_dimension_is_recreated(graph: Driver) -> None:

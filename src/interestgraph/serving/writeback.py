@@ -1,10 +1,12 @@
 """Writes trained embeddings back onto the graph and keeps the vector indexes in step with them.
 
 Vectors go through ``db.create.setNodeVectorProperty`` so Neo4j stores them as float32, in
-batched ``UNWIND`` write transactions. A vector index silently skips vectors of another
-dimension, so the indexes are (re)created with the model's dimension before writing, and vectors
-left from an older model (nodes the export did not see) are removed rather than mixed into a
-vector space they do not belong to.
+batched ``UNWIND`` queries. All batches, the removal of vectors left from the older model (nodes
+the export did not see) and the switch of the active ``(:EmbeddingModel)`` run in ONE write
+transaction: readers see the old model or the new one, never a mix, and a failed write leaves the
+old model whole. A vector index silently skips vectors of another dimension, so the indexes are
+(re)created with the model's dimension before the transaction (a new dimension drops the old
+index first: similarity queries fail until it is rebuilt) and checked again after.
 
 The indexes are created without quantization (Neo4j 5.26 quantizes by default): int8 quantization
 of the augmented search vectors, whose last coordinate dwarfs the others, reorders results badly
@@ -15,12 +17,13 @@ vectors cost 4 bytes × (d + 1) per item, nothing at catalogue scale.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import torch
-from neo4j import Driver, RoutingControl
+from neo4j import Driver, ManagedTransaction, RoutingControl
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 from torch import Tensor
 
@@ -86,6 +89,25 @@ REMOVE n.embedding, n.search_vector, n.embedding_model, n.embedding_trained_at
 RETURN count(n) AS removed
 """
 
+# The model node fold-in reads: which vectors are current, their dimension, and the mean norm of
+# the trained user vectors, so folded-in users live on the same scale.
+ACTIVATE_MODEL_QUERY = """
+OPTIONAL MATCH (old:EmbeddingModel)
+WHERE old.id <> $model_id
+SET old.active = false
+WITH count(old) AS _
+MERGE (m:EmbeddingModel {id: $model_id})
+SET m.dimension = $dimension, m.trained_at = $trained_at, m.users = $users, m.items = $items,
+    m.user_norm_mean = $user_norm_mean, m.active = true
+"""
+
+ACTIVE_MODEL_QUERY = """
+MATCH (m:EmbeddingModel {active: true})
+RETURN m.id AS id, m.dimension AS dimension, m.user_norm_mean AS user_norm_mean
+ORDER BY m.trained_at DESC
+LIMIT 1
+"""
+
 
 @dataclass(frozen=True)
 class WritebackReport:
@@ -98,6 +120,15 @@ class WritebackReport:
     stale_removed: int
     indexes_created: list[str]
     seconds: float
+
+
+@dataclass(frozen=True)
+class ActiveModel:
+    """The ``(:EmbeddingModel)`` whose vectors the graph holds."""
+
+    id: str
+    dimension: int
+    user_norm_mean: float
 
 
 def search_vectors(item_emb: Tensor) -> Tensor:
@@ -135,52 +166,65 @@ def write_embeddings(
         exported: the export the model was trained on; gives each row's node id.
         user_emb: ``[U, d]``, U = ``len(exported.user_ids)``.
         item_emb: ``[I, d]``, I = ``len(exported.item_ids)``.
-        model_id: the run id, stored as ``embedding_model``.
-        batch_size: nodes per write transaction.
+        model_id: the run id, stored as ``embedding_model`` and ``(:EmbeddingModel {id})``.
+        batch_size: nodes per ``UNWIND`` query of the one write transaction.
         index_timeout_s: how long to wait for the vector indexes to come ONLINE.
 
     Raises:
         BadInput: shapes that do not match the export or each other, or non-finite values.
-        DatabaseUnavailable: Neo4j went away.
-        InterestGraphError: Neo4j refused a write or an index did not come online.
+        DatabaseUnavailable: Neo4j went away (nothing of the new model was written).
+        InterestGraphError: Neo4j refused a write, an exported node is gone (the transaction
+            rolls back: the old model stays), or an index did not come online.
     """
     started = time.perf_counter()
     dimension = _check_shapes(exported, user_emb, item_emb, batch_size)
     users = user_emb.detach().float().cpu()
     items = item_emb.detach().float().cpu()
-    search = search_vectors(items)
-    trained_at = datetime.now(UTC)
-    common = {"model_id": model_id, "trained_at": trained_at}
+    common = {"model_id": model_id, "trained_at": datetime.now(UTC)}
+    batches = [
+        (WRITE_USER_EMBEDDINGS_QUERY, {"ids": ids, "vectors": vectors})
+        for ids, vectors in _batches(exported.user_ids, users, batch_size)
+    ] + [
+        (WRITE_ITEM_EMBEDDINGS_QUERY, {"ids": ids, "vectors": vectors, "search_vectors": search})
+        for (ids, vectors), (_, search) in zip(
+            _batches(exported.item_ids, items, batch_size),
+            _batches(exported.item_ids, search_vectors(items), batch_size),
+            strict=True,
+        )
+    ]
+    expected = (len(exported.user_ids), len(exported.item_ids))
+    model = common | {
+        "dimension": dimension,
+        "users": expected[0],
+        "items": expected[1],
+        "user_norm_mean": float(users.norm(dim=1).mean()) if len(users) else 0.0,
+    }
+
+    def write(tx: ManagedTransaction) -> tuple[int, int, int]:
+        written = {WRITE_USER_EMBEDDINGS_QUERY: 0, WRITE_ITEM_EMBEDDINGS_QUERY: 0}
+        for query, params in batches:
+            written[query] += int(tx.run(query, params | common).single(strict=True)["written"])
+        users_written = written[WRITE_USER_EMBEDDINGS_QUERY]
+        items_written = written[WRITE_ITEM_EMBEDDINGS_QUERY]
+        if (users_written, items_written) != expected:
+            raise GraphChangedError(
+                f"{expected[0] - users_written} users and {expected[1] - items_written} "
+                "items of the export are gone from the graph: export and train again"
+            )
+        removed = tx.run(REMOVE_STALE_EMBEDDINGS_QUERY, model_id=model_id).single(strict=True)
+        tx.run(ACTIVATE_MODEL_QUERY, model).consume()
+        return users_written, items_written, int(removed["removed"])
+
     try:
         created = _ensure_vector_indexes(driver, dimension)
-        users_written = sum(
-            _write(
-                driver,
-                WRITE_USER_EMBEDDINGS_QUERY,
-                ids=exported.user_ids[start : start + batch_size],
-                vectors=users[start : start + batch_size].tolist(),
-                **common,
-            )
-            for start in range(0, len(exported.user_ids), batch_size)
-        )
-        items_written = sum(
-            _write(
-                driver,
-                WRITE_ITEM_EMBEDDINGS_QUERY,
-                ids=exported.item_ids[start : start + batch_size],
-                vectors=items[start : start + batch_size].tolist(),
-                search_vectors=search[start : start + batch_size].tolist(),
-                **common,
-            )
-            for start in range(0, len(exported.item_ids), batch_size)
-        )
-        records, _, _ = driver.execute_query(
-            REMOVE_STALE_EMBEDDINGS_QUERY, {"model_id": model_id}, routing_=RoutingControl.WRITE
-        )
+        with driver.session() as session:
+            users_written, items_written, removed = session.execute_write(write)
         for spec in VECTOR_INDEXES:
             driver.execute_query(
                 AWAIT_INDEX_QUERY, {"name": spec.name, "timeout_s": index_timeout_s}
             )
+    except GraphChangedError as e:
+        raise InterestGraphError(f"embedding write-back rolled back: {e}") from e
     except ServiceUnavailable as e:
         raise DatabaseUnavailable(f"Neo4j went away during the embedding write-back: {e}") from e
     except Neo4jError as e:
@@ -190,10 +234,30 @@ def write_embeddings(
         dimension=dimension,
         users_written=users_written,
         items_written=items_written,
-        stale_removed=int(records[0]["removed"]),
+        stale_removed=removed,
         indexes_created=created,
         seconds=time.perf_counter() - started,
     )
+
+
+def active_model(driver: Driver) -> ActiveModel | None:
+    """The model whose vectors the graph holds, or ``None`` before the first write-back."""
+    records, _, _ = driver.execute_query(ACTIVE_MODEL_QUERY, routing_=RoutingControl.READ)
+    if not records:
+        return None
+    record = records[0]
+    return ActiveModel(record["id"], int(record["dimension"]), float(record["user_norm_mean"]))
+
+
+class GraphChangedError(Exception):
+    """Raised inside the write transaction to roll it back."""
+
+
+def _batches(
+    ids: list[str], vectors: Tensor, batch_size: int
+) -> Iterator[tuple[list[str], list[list[float]]]]:
+    for start in range(0, len(ids), batch_size):
+        yield ids[start : start + batch_size], vectors[start : start + batch_size].tolist()
 
 
 def _check_shapes(
@@ -220,10 +284,12 @@ def _check_shapes(
 def _ensure_vector_indexes(driver: Driver, dimension: int) -> list[str]:
     """Create missing vector indexes; drop and recreate those of another shape or quantized.
 
+    Then read them back: vectors of another dimension than the index's would be left out of it
+    without an error, so a mismatch here stops the write-back before it writes.
+
     Returns the names of the indexes created.
     """
-    records, _, _ = driver.execute_query(SHOW_VECTOR_INDEXES_QUERY, routing_=RoutingControl.READ)
-    existing = {record["name"]: record for record in records}
+    existing = _vector_indexes(driver)
     created = []
     for spec in VECTOR_INDEXES:
         wanted = dimension + spec.extra_dims
@@ -234,7 +300,20 @@ def _ensure_vector_indexes(driver: Driver, dimension: int) -> list[str]:
             driver.execute_query(DROP_INDEX_QUERY, {"name": spec.name})
         driver.execute_query(spec.create_query, {"dimensions": wanted})
         created.append(spec.name)
+    existing = _vector_indexes(driver)
+    for spec in VECTOR_INDEXES:
+        record = existing.get(spec.name)
+        if record is None or not _matches(record, spec, dimension + spec.extra_dims):
+            raise InterestGraphError(
+                f"vector index {spec.name} does not have {dimension + spec.extra_dims} "
+                "dimensions after creating it: another process changed it; retry"
+            )
     return created
+
+
+def _vector_indexes(driver: Driver) -> dict[str, Any]:
+    records, _, _ = driver.execute_query(SHOW_VECTOR_INDEXES_QUERY, routing_=RoutingControl.READ)
+    return {record["name"]: record for record in records}
 
 
 def _matches(record: Any, spec: VectorIndexSpec, dimensions: int) -> bool:
@@ -246,8 +325,3 @@ def _matches(record: Any, spec: VectorIndexSpec, dimensions: int) -> bool:
         and str(config.get("vector.similarity_function", "")).lower() == spec.similarity
         and not config.get("vector.quantization.enabled", False)
     )
-
-
-def _write(driver: Driver, query: str, **params: Any) -> int:
-    records, _, _ = driver.execute_query(query, params, routing_=RoutingControl.WRITE)
-    return int(records[0]["written"])
