@@ -10,8 +10,11 @@ from neo4j import Driver, RoutingControl
 from graph_builder import GraphSpec, cosine, dot, pseudonym, vector_indexes, write_graph
 from interestgraph.errors import NotFound, NotTrained
 from interestgraph.interests import InterestConfig, refresh_interests
+from interestgraph.serving import recommend
 from interestgraph.serving.queries import RECOMMEND_QUERY
 from interestgraph.serving.recommend import (
+    Exclude,
+    ItemFilter,
     get_user,
     item_details,
     recommend_items,
@@ -96,7 +99,14 @@ def graph(indexes: None, empty_db: Driver) -> Driver:
 def test_recommendations_exclude_purchases_and_fill_first(graph: Driver) -> None:
     # u1 bought the six items with the highest inner product: a single top-4 query finds none.
     naive, _, _ = graph.execute_query(
-        RECOMMEND_QUERY, user_id=U1, k=4, first=4, routing_=RoutingControl.READ
+        RECOMMEND_QUERY,
+        user_id=U1,
+        k=4,
+        first=4,
+        exclude=["PURCHASED"],
+        category=None,
+        brand=None,
+        routing_=RoutingControl.READ,
     )
     assert len(naive) < 4
 
@@ -124,6 +134,91 @@ def test_recommendations_rank_by_inner_product_notcosine(graph: Driver) -> None:
     assert [s.item_id for s in found] == by_dot == ["i05", "i10", "i03", "i01"]
     for scored in found:
         assert scored.score == pytest.approx(dot(user, ITEM_VECTORS[scored.item_id]), abs=1e-6)
+
+
+def test_recommendations_never_return_items_the_user_interacted_with(graph: Driver) -> None:
+    graph.execute_query(
+        "MATCH (u:User {id: $user}), (i:Item) WHERE i.id IN ['i07', 'i08'] "
+        "CREATE (u)-[:VIEWED {count: 1}]->(i) "
+        "WITH u MATCH (i:Item {id: 'i09'}) CREATE (u)-[:ADDED_TO_CART {count: 1}]->(i)",
+        user=U1,
+    )
+
+    assert [s.item_id for s in recommend_items(graph, U1, 3)] == ["i10", "i11", "i12"]
+    assert [s.item_id for s in recommend_items(graph, U1, 50)] == ["i10", "i11", "i12"]
+    only_purchases = recommend_items(graph, U1, 3, exclude=Exclude.PURCHASED)
+    assert [s.item_id for s in only_purchases] == ["i07", "i08", "i09"]
+    everything = recommend_items(graph, U1, 2, exclude=Exclude.NOTHING)
+    assert [s.item_id for s in everything] == ["i01", "i02"]
+
+
+# u3 = (0, 1) bought nothing: the inner product is the second coordinate.
+FILTER_CASES = [
+    (ItemFilter(category="Makeup"), ["i05", "i03", "i01", "i02"]),
+    (ItemFilter(category="Makeup > Nails"), ["i05", "i01", "i02"]),
+    (ItemFilter(category="Skin Care > Face > Moisturizers"), ["i05", "i04"]),
+    (ItemFilter(brand="acme"), ["i03", "i01", "i02"]),
+    (ItemFilter(category="Makeup > Nails", brand="zest"), ["i05"]),
+    (ItemFilter(category="Makeup > Face", brand="zest"), []),
+]
+
+
+@pytest.mark.parametrize("exact_candidates", [0, 5000])  # through the index, or exact
+@pytest.mark.parametrize(("item_filter", "expected"), FILTER_CASES)
+def test_filtered_recommendations_fill_first_from_the_filter_only(
+    graph: Driver,
+    monkeypatch: pytest.MonkeyPatch,
+    exact_candidates: int,
+    item_filter: ItemFilter,
+    expected: list[str],
+) -> None:
+    monkeypatch.setattr(recommend, "EXACT_CANDIDATES", exact_candidates)
+
+    found = recommend_items(graph, U3, 10, item_filter=item_filter)
+
+    assert [s.item_id for s in found] == expected
+    assert [s.item_id for s in recommend_items(graph, U3, 2, item_filter=item_filter)] == (
+        expected[:2]
+    )
+
+
+@pytest.mark.parametrize("exact_candidates", [0, 5000])
+def test_filtered_recommendations_leave_out_seen_items(
+    graph: Driver, monkeypatch: pytest.MonkeyPatch, exact_candidates: int
+) -> None:
+    monkeypatch.setattr(recommend, "EXACT_CANDIDATES", exact_candidates)
+    # u1 bought i01..i06: of Makeup's subtree nothing is left, of zest's items nothing either.
+    assert recommend_items(graph, U1, 5, item_filter=ItemFilter(category="Makeup")) == []
+    assert recommend_items(graph, U1, 5, item_filter=ItemFilter(brand="zest")) == []
+    graph.execute_query(
+        "MATCH (u:User {id: $user}), (i:Item {id: 'i05'}) CREATE (u)-[:VIEWED {count: 1}]->(i)",
+        user=U3,
+    )
+    found = recommend_items(graph, U3, 5, item_filter=ItemFilter(category="Makeup"))
+    assert [s.item_id for s in found] == ["i03", "i01", "i02"]
+
+
+@pytest.mark.parametrize("exact_candidates", [0, 5000])
+def test_filtered_similar_items(
+    graph: Driver, monkeypatch: pytest.MonkeyPatch, exact_candidates: int
+) -> None:
+    monkeypatch.setattr(recommend, "EXACT_CANDIDATES", exact_candidates)
+    by_cosine = sorted(["i04", "i05"], key=lambda i: -cosine(ITEM_VECTORS["i01"], ITEM_VECTORS[i]))
+
+    found = similar_items(graph, "i01", 5, item_filter=ItemFilter(brand="zest"))
+
+    assert [s.item_id for s in found] == by_cosine
+    in_acme = similar_items(graph, "i01", 5, item_filter=ItemFilter(brand="acme"))
+    assert [s.item_id for s in in_acme] == sorted(
+        ["i02", "i03"], key=lambda i: -cosine(ITEM_VECTORS["i01"], ITEM_VECTORS[i])
+    )
+
+
+def test_unknown_filter_ids_are_not_found(graph: Driver) -> None:
+    with pytest.raises(NotFound, match="category"):
+        recommend_items(graph, U3, 5, item_filter=ItemFilter(category="Nope"))
+    with pytest.raises(NotFound, match="brand"):
+        similar_items(graph, "i01", 5, item_filter=ItemFilter(brand="nope"))
 
 
 def test_get_user_reports_training_and_purchases(graph: Driver) -> None:

@@ -17,12 +17,13 @@ def test_sdl_has_the_agreed_entry_points() -> None:
     for line in (
         "user(id: ID!): User!",
         "item(id: ID!): Item!",
-        "recommendations(first: Int! = 10): [Recommendation!]!",
+        "recommendations(first: Int! = 10, filter: ItemFilter = null, exclude: Exclude! = "
+        "INTERACTED): [Recommendation!]!",
         "interests(first: Int! = 10, kind: InterestKind = null): [Interest!]!",
         "reason: String!",
         "path: [PathNode!]!",
         "evidence: Int!",
-        "similar(first: Int! = 10): [SimilarItem!]!",
+        "similar(first: Int! = 10, filter: ItemFilter = null): [SimilarItem!]!",
         "brand: Brand",
         "categories: [Category!]!",
         "path: [String!]!",

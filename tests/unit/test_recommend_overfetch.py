@@ -19,7 +19,7 @@ class LossyIndexDriver:
     """Answers the status query, and search queries with ``k - lost`` hits (at most ``first``)."""
 
     def __init__(self, purchased: int, items: int, lost: int) -> None:
-        self.status = {"trained": True, "purchased": purchased, "items": items}
+        self.status = {"trained": True, "purchased": purchased, "seen": purchased, "items": items}
         self.lost = lost
         self.ks: list[int] = []
 

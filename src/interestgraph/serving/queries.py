@@ -3,23 +3,63 @@
 Every value comes in as a ``$`` parameter. Index names are the ones docs/graph-model.md fixes.
 """
 
+# The items of a filter: the category's whole subtree, the brand's items, or both at once. A
+# null $category or $brand matches no node, so the UNION branch of the other one decides.
+_FILTER_ITEMS = """
+  CALL () {
+    MATCH (:Category {id: $category})<-[:SUBCATEGORY_OF*0..]-(:Category)<-[:IN_CATEGORY]-(item:Item)
+    WHERE $brand IS NULL OR EXISTS { (item)-[:MADE_BY]->(:Brand {id: $brand}) }
+    RETURN item
+    UNION
+    MATCH (:Brand {id: $brand})<-[:MADE_BY]-(item:Item)
+    WHERE $category IS NULL
+    RETURN item
+  }
+"""
+
+_IN_FILTER = """
+  ($brand IS NULL OR EXISTS { (item)-[:MADE_BY]->(:Brand {id: $brand}) })
+  AND ($category IS NULL OR EXISTS {
+    (item)-[:IN_CATEGORY]->(:Category)-[:SUBCATEGORY_OF*0..]->(:Category {id: $category})
+  })
+"""
+
+_SEEN = "EXISTS { MATCH (u)-[seen]->(item) WHERE type(seen) IN $exclude }"
+
+# What the over-fetch loop needs: the catalogue size, how many items the user has seen (of the
+# excluded kinds), and with a filter how many items it admits and how many of those are seen.
 USER_STATUS_QUERY = """
 MATCH (u:User {id: $user_id})
 RETURN u.embedding IS NOT NULL AS trained,
        COUNT { (u)-[:PURCHASED]->(:Item) } AS purchased,
+       COUNT { MATCH (u)-[r]->(i:Item) WHERE type(r) IN $exclude RETURN DISTINCT i } AS seen,
        COUNT { (:Item) } AS items
 """
 
+FILTER_STATUS_QUERY = (
+    """
+MATCH (u:User {id: $user_id})
+RETURN EXISTS { (:Category {id: $category}) } AS category_found,
+       EXISTS { (:Brand {id: $brand}) } AS brand_found,
+       COUNT {"""
+    + _FILTER_ITEMS
+    + """    RETURN item } AS candidates,
+       COUNT {"""
+    + _FILTER_ITEMS
+    + f"""    WITH item WHERE {_SEEN} RETURN item }} AS seen_candidates
+"""
+)
+
 # The user's vector with a 0 appended is the nearest-neighbour query for the MIPS-augmented
 # item vectors, so the euclidean top-k are the top-k by inner product. The index hands back its
-# global top-k before any filter, hence the caller grows $k until $first unpurchased items remain.
+# global top-k before any filter, hence the caller grows $k until $first items pass the filter.
 # Candidates are re-ranked by the exact inner product of the raw embeddings.
-RECOMMEND_QUERY = """
-MATCH (u:User {id: $user_id})
+RECOMMEND_QUERY = f"""
+MATCH (u:User {{id: $user_id}})
 CALL db.index.vector.queryNodes('item_search_vector', $k, u.embedding + [0.0])
 YIELD node AS item
 WITH u, item
-WHERE NOT (u)-[:PURCHASED]->(item)
+WHERE NOT {_SEEN} AND {_IN_FILTER}
 WITH item,
      reduce(dot = 0.0, i IN range(0, size(u.embedding) - 1)
             | dot + u.embedding[i] * item.embedding[i]) AS score
@@ -28,23 +68,75 @@ LIMIT $first
 RETURN item.id AS item_id, score
 """
 
+# A small filter is scored exactly, without the index: every admitted item's distance to the
+# query (vector.similarity.euclidean is native code), the closest 2·$first re-ranked by the
+# exact inner product.
+RECOMMEND_EXACT_QUERY = (
+    """
+MATCH (u:User {id: $user_id})
+"""
+    + _FILTER_ITEMS
+    + f"""
+WITH u, item
+WHERE item.search_vector IS NOT NULL AND NOT {_SEEN}
+WITH u, item, vector.similarity.euclidean(u.embedding + [0.0], item.search_vector) AS closeness
+ORDER BY closeness DESC, item.id
+LIMIT 2 * $first
+WITH item,
+     reduce(dot = 0.0, i IN range(0, size(u.embedding) - 1)
+            | dot + u.embedding[i] * item.embedding[i]) AS score
+ORDER BY score DESC, item.id
+LIMIT $first
+RETURN item.id AS item_id, score
+"""
+)
+
 ITEM_STATUS_QUERY = """
 MATCH (item:Item {id: $item_id})
 RETURN item.embedding IS NOT NULL AS trained, COUNT { (:Item) } AS items
 """
 
-# vector.similarity.cosine is normalised to [0, 1]; 2s - 1 turns it back into the cosine.
-SIMILAR_QUERY = """
-MATCH (item:Item {id: $item_id})
-CALL db.index.vector.queryNodes('item_embedding', $k, item.embedding)
-YIELD node AS other
-WITH item, other
-WHERE other <> item
-WITH other, 2 * vector.similarity.cosine(item.embedding, other.embedding) - 1 AS score
-ORDER BY score DESC, other.id
-LIMIT $first
-RETURN other.id AS item_id, score
+ITEM_FILTER_STATUS_QUERY = (
+    """
+MATCH (self:Item {id: $item_id})
+RETURN EXISTS { (:Category {id: $category}) } AS category_found,
+       EXISTS { (:Brand {id: $brand}) } AS brand_found,
+       COUNT {"""
+    + _FILTER_ITEMS
+    + """    RETURN item } AS candidates,
+       COUNT {"""
+    + _FILTER_ITEMS
+    + """    WITH item WHERE item = self RETURN item } AS seen_candidates
 """
+)
+
+# vector.similarity.cosine is normalised to [0, 1]; 2s - 1 turns it back into the cosine.
+SIMILAR_QUERY = f"""
+MATCH (self:Item {{id: $item_id}})
+CALL db.index.vector.queryNodes('item_embedding', $k, self.embedding)
+YIELD node AS item
+WITH self, item
+WHERE item <> self AND {_IN_FILTER}
+WITH item, 2 * vector.similarity.cosine(self.embedding, item.embedding) - 1 AS score
+ORDER BY score DESC, item.id
+LIMIT $first
+RETURN item.id AS item_id, score
+"""
+
+SIMILAR_EXACT_QUERY = (
+    """
+MATCH (self:Item {id: $item_id})
+"""
+    + _FILTER_ITEMS
+    + """
+WITH self, item
+WHERE item <> self AND item.embedding IS NOT NULL
+WITH item, 2 * vector.similarity.cosine(self.embedding, item.embedding) - 1 AS score
+ORDER BY score DESC, item.id
+LIMIT $first
+RETURN item.id AS item_id, score
+"""
+)
 
 # The user's INTERESTED_IN edges (interests.refresh_interests builds them), strongest first.
 # OPTIONAL CALL keeps one row for a user without interests, telling them apart from unknown ids.

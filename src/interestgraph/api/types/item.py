@@ -10,6 +10,7 @@ import strawberry
 from interestgraph.api.context import Info
 from interestgraph.api.types.brand import Brand
 from interestgraph.api.types.category import Category
+from interestgraph.api.types.item_filter import ItemFilterInput, item_filter
 from interestgraph.api.validation import check_first
 from interestgraph.errors import NotFound
 from interestgraph.serving.recommend import similar_items
@@ -37,14 +38,25 @@ class Item:
         record = await self._details(info)
         return [Category.from_record(c) for c in record.categories]
 
-    @strawberry.field(description="Other items closest to this one, best first.")
+    @strawberry.field(
+        description="Other items closest to this one, best first; `filter` as for recommendations."
+    )
     async def similar(
-        self, info: Info, first: int = 10
+        self,
+        info: Info,
+        first: int = 10,
+        filter: ItemFilterInput | None = None,
     ) -> list[Annotated[SimilarItem, strawberry.lazy("interestgraph.api.types.similar_item")]]:
         from interestgraph.api.types.similar_item import SimilarItem
 
         check_first(first)
-        found = await asyncio.to_thread(similar_items, info.context.driver, self.id, first)
+        found = await asyncio.to_thread(
+            similar_items,
+            info.context.driver,
+            self.id,
+            first,
+            item_filter=item_filter(filter),
+        )
         return [SimilarItem.from_record(s) for s in found]
 
     async def _details(self, info: Info) -> ItemRecord:

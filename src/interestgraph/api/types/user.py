@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -10,6 +11,7 @@ import strawberry
 
 from interestgraph.api.context import Info
 from interestgraph.api.types.interest import Interest, InterestKind
+from interestgraph.api.types.item_filter import Exclude, ItemFilterInput, item_filter
 from interestgraph.api.types.recommendation import Recommendation
 from interestgraph.api.validation import check_first
 from interestgraph.errors import InterestGraphError
@@ -49,10 +51,28 @@ class User:
         )
         return [Interest.from_record(i) for i in found]
 
-    @strawberry.field(description="Items the user has not bought, best first.")
-    async def recommendations(self, info: Info, first: int = 10) -> list[Recommendation]:
+    @strawberry.field(
+        description=(
+            "Items for the user, best first: by default none they interacted with; `filter` "
+            "keeps a category subtree or a brand, and the list still holds `first` items when "
+            "that many pass."
+        )
+    )
+    async def recommendations(
+        self,
+        info: Info,
+        first: int = 10,
+        filter: ItemFilterInput | None = None,
+        exclude: Exclude = Exclude.INTERACTED,
+    ) -> list[Recommendation]:
         check_first(first)
-        found = await self._read(recommend_items, info, first)
+        found = await self._read(
+            functools.partial(
+                recommend_items, item_filter=item_filter(filter), exclude=exclude.to_serving()
+            ),
+            info,
+            first,
+        )
         return [Recommendation.from_record(s, self.pseudonym, str(self.id)) for s in found]
 
     async def _read(self, read: Callable[..., T], info: Info, *args: object) -> T:
