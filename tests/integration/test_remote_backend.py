@@ -3,6 +3,7 @@ and sampled subgraphs agree with the in-memory export of the same hand-made grap
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping
 
 import pytest
@@ -329,6 +330,74 @@ def test_sampler_rejects_unknown_edge_types(graph: Driver, exported: ExportedGra
         Neo4jNeighborSampler(store, {("user", "rated", "item"): [1]})
     with pytest.raises(BadInput, match="same number of hops"):
         Neo4jNeighborSampler(store, {ROLLED: [1], PURCHASED: [1, 1]})
+
+
+def _random_graph(driver: Driver, rng: random.Random) -> None:
+    """A few hundred edges of each behaviour among 60 users and 40 items, distinct pairs."""
+    users = [f"user-{k:02d}" for k in range(60)]
+    items = [f"item-{k:02d}" for k in range(40)]
+
+    def pairs(sources: list[str], targets: list[str], count: int) -> list[list[str]]:
+        chosen = {(rng.choice(sources), rng.choice(targets)) for _ in range(count)}
+        return [list(p) for p in chosen if p[0] != p[1]]
+
+    driver.execute_query(
+        CREATE_GRAPH_QUERY,
+        users=[{"id": u, "score": 0.0} for u in users],
+        items=[{"id": i, "vector": [1.0]} for i in items],
+        categories=CATEGORIES,
+        brands=BRANDS,
+        purchases=pairs(users, items, 300),
+        views=pairs(users, items, 200),
+        follows=pairs(users, users, 60),
+        item_categories=pairs(items, CATEGORIES, 50),
+        item_brands=[[i, rng.choice(BRANDS)] for i in items[::2]],
+        subcategories=[list(p) for p in SUBCATEGORIES],
+    )
+
+
+def _breadth_first(
+    exported: ExportedGraph, edge_types: list[EdgeType], node_type: str, seeds: set[str], hops: int
+) -> tuple[dict[str, set[str]], dict[EdgeType, set[tuple[str, str]]]]:
+    """Full neighbourhoods from the export's edges alone: each hop expands the nodes the
+    previous hop found, along every edge type into them."""
+    edge_sets = {t: _edge_set(exported, t) for t in edge_types}
+    seen: dict[str, set[str]] = {t: set() for t in exported.ids}
+    seen[node_type] = set(seeds)
+    frontier = {t: set(v) for t, v in seen.items()}
+    edges: dict[EdgeType, set[tuple[str, str]]] = {}
+    for _ in range(hops):
+        found: dict[str, set[str]] = {t: set() for t in exported.ids}
+        for edge_type, pairs in edge_sets.items():
+            src, _, dst = edge_type
+            for s, d in pairs:
+                if d in frontier[dst]:
+                    edges.setdefault(edge_type, set()).add((s, d))
+                    found[src].add(s)
+        frontier = {t: found[t] - seen[t] for t in found}
+        for t, new in frontier.items():
+            seen[t] |= new
+    return {t: v for t, v in seen.items() if v}, edges
+
+
+@pytest.mark.parametrize("hops", [1, 2, 3])
+def test_random_graph_full_neighbourhoods_are_breadth_first(empty_db: Driver, hops: int) -> None:
+    rng = random.Random(hops)
+    _random_graph(empty_db, rng)
+    exported = export_training_graph(empty_db)
+    store = Neo4jGraphStore(empty_db, exported.ids, batch_size=7)
+    seeds = rng.sample(range(len(exported.user_ids)), 4)
+
+    out = _sample(Neo4jNeighborSampler(store, [-1] * hops), "user", seeds)
+    expected = _breadth_first(
+        exported, store.edge_types, "user", {exported.user_ids[s] for s in seeds}, hops
+    )
+    assert _as_ids(out, exported.ids) == expected
+    memory = InMemoryNeighbours(exported.data)
+    _assert_same_output(out, _sample(Neo4jNeighborSampler(memory, [-1] * hops), "user", seeds))
+    sampled = Neo4jNeighborSampler(store, [3] * hops, seed=hops)
+    reference = Neo4jNeighborSampler(memory, [3] * hops, seed=hops)
+    _assert_same_output(_sample(sampled, "user", seeds), _sample(reference, "user", seeds))
 
 
 # Feature store ################################################################################

@@ -660,7 +660,7 @@ def _choose(counts: Tensor, k: int, generator: torch.Generator | None) -> Tensor
         return torch.ones(total, dtype=torch.bool)
     segment = torch.repeat_interleave(torch.arange(counts.numel()), counts)
     keys = torch.rand(total, generator=generator, dtype=torch.float64)
-    order = torch.argsort(segment.to(torch.float64) + keys)  # by segment, then random key
+    order = _lexsort(segment, keys)  # by segment, then random key
     starts = torch.cumsum(counts, 0) - counts
     rank = torch.arange(total) - starts[segment]  # segment[order] == segment: already grouped
     mask = torch.zeros(total, dtype=torch.bool)
