@@ -314,6 +314,45 @@ def forget(
     console.print(report.summary(), highlight=False)
 
 
+@app.command("fold-in")
+def fold_in(
+    user_ids: Annotated[
+        list[str] | None, typer.Argument(help="the shop's own user ids (as in its data)")
+    ] = None,
+    changed: Annotated[
+        bool,
+        typer.Option(
+            "--changed",
+            help="every user with behaviour newer than the active model, or without a vector",
+        ),
+    ] = False,
+    pseudonym: Annotated[
+        bool, typer.Option("--pseudonym", help="USER_IDS are already the graph's pseudonyms")
+    ] = False,
+) -> None:
+    """Embed new or changed users from their items' vectors now, without retraining, so their
+    next recommendations reflect their latest events."""
+    from interestgraph.db.connection import connect
+    from interestgraph.privacy import create_pseudonymizer
+    from interestgraph.serving.fold_in import changed_users, fold_in_users
+
+    settings = load_settings()
+    if not user_ids and not changed:
+        raise BadInput("name the users to fold in, or pass --changed")
+    pseudonymizer = create_pseudonymizer(settings)
+    targets = [u.strip() if pseudonym else pseudonymizer.user_id(u) for u in user_ids or []]
+    with connect(settings) as driver:
+        if changed:
+            targets = list(dict.fromkeys([*targets, *changed_users(driver)]))
+        summary = fold_in_users(driver, targets)
+    per_user = 1000 * summary.seconds / max(len(targets), 1)
+    console.print(
+        f"folded in {len(summary.folded)} users, skipped {len(summary.skipped)} without "
+        f"embedded items, in {summary.seconds:.2f} s ({per_user:.1f} ms per user)",
+        highlight=False,
+    )
+
+
 @app.command("serve")
 def serve(
     host: Annotated[str | None, typer.Option(help="default INTERESTGRAPH_API_HOST")] = None,

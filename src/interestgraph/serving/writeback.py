@@ -89,15 +89,17 @@ REMOVE n.embedding, n.search_vector, n.embedding_model, n.embedding_trained_at
 RETURN count(n) AS removed
 """
 
-# The model node fold-in reads: which vectors are current, their dimension, and the mean norm of
-# the trained user vectors, so folded-in users live on the same scale.
+# The model node fold-in reads: which vectors are current, their dimension, the mean norm of the
+# trained user vectors (folded-in users live on the same scale) and `graph_at`, the export's
+# server time: behaviour changed after it is what the model has not seen.
 ACTIVATE_MODEL_QUERY = """
 OPTIONAL MATCH (old:EmbeddingModel)
 WHERE old.id <> $model_id
 SET old.active = false
 WITH count(old) AS _
 MERGE (m:EmbeddingModel {id: $model_id})
-SET m.dimension = $dimension, m.trained_at = $trained_at, m.users = $users, m.items = $items,
+SET m.dimension = $dimension, m.trained_at = $trained_at, m.graph_at = $graph_at,
+    m.users = $users, m.items = $items,
     m.user_norm_mean = $user_norm_mean, m.active = true
 """
 
@@ -195,6 +197,7 @@ def write_embeddings(
     expected = (len(exported.user_ids), len(exported.item_ids))
     model = common | {
         "dimension": dimension,
+        "graph_at": exported.exported_at,
         "users": expected[0],
         "items": expected[1],
         "user_norm_mean": float(users.norm(dim=1).mean()) if len(users) else 0.0,
