@@ -6,6 +6,10 @@ or sequence number, ``quantity``, ``rating``), so they are written exactly once 
 :class:`~interestgraph.ingest.events.EventChunk` is applied in one transaction that also records
 ``(:IngestChunk {id})``, and each event's key is kept on its edge (``event_keys``), so an event
 already there is never counted twice, whatever the chunking of the run that brought it.
+
+For delta exports (export/delta.py) nodes get ``created_at`` when created, relationships
+``changed_at`` when created and behaviour edges again whenever new events change them, both
+``datetime.transaction()``; a write that changes nothing leaves them alone.
 """
 
 from __future__ import annotations
@@ -25,24 +29,27 @@ DEFAULT_BATCH_SIZE = 5000
 CATEGORIES_QUERY = """
 UNWIND $rows AS row
 MERGE (c:Category {id: row.id})
+ON CREATE SET c.created_at = datetime.transaction()
 SET c.name = row.name, c.path = row.path, c.level = row.level
 """
 SUBCATEGORY_OF_QUERY = """
 UNWIND $rows AS row
 MATCH (child:Category {id: row.id})
 MATCH (parent:Category {id: row.parent})
-MERGE (child)-[:SUBCATEGORY_OF]->(parent)
+MERGE (child)-[r:SUBCATEGORY_OF]->(parent)
+ON CREATE SET r.changed_at = datetime.transaction()
 """
 BRANDS_QUERY = """
 UNWIND $rows AS row
 MERGE (b:Brand {id: row.id})
-ON CREATE SET b.name = row.name
+ON CREATE SET b.name = row.name, b.created_at = datetime.transaction()
 """
 # An item row is the item's whole current description: its categories and brand replace those
 # an earlier run gave it.
 ITEMS_QUERY = """
 UNWIND $rows AS row
 MERGE (i:Item {id: row.id})
+ON CREATE SET i.created_at = datetime.transaction()
 SET i.title = row.title, i.description = row.description, i.price = row.price,
     i.currency = row.currency, i.brand = row.brand
 SET i += row.attributes
@@ -58,11 +65,13 @@ CALL (i, row) {
 CALL (i, row) {
   UNWIND row.categories AS category_id
   MATCH (c:Category {id: category_id})
-  MERGE (i)-[:IN_CATEGORY]->(c)
+  MERGE (i)-[r:IN_CATEGORY]->(c)
+  ON CREATE SET r.changed_at = datetime.transaction()
 }
 CALL (i, row) {
   MATCH (b:Brand {id: row.brand_id})
-  MERGE (i)-[:MADE_BY]->(b)
+  MERGE (i)-[r:MADE_BY]->(b)
+  ON CREATE SET r.changed_at = datetime.transaction()
 }
 """
 # Brand display names are the run's most used spelling, known once every item was read.
@@ -77,13 +86,17 @@ SET i.brand = b.name
 USERS_QUERY = """
 UNWIND $rows AS row
 MERGE (u:User {id: row.id})
+ON CREATE SET u.created_at = datetime.transaction()
 SET u.age_band = row.age_band, u.gender = row.gender, u.region = row.region
 """
 FOLLOWS_QUERY = """
 UNWIND $rows AS row
 MERGE (a:User {id: row.follower})
+ON CREATE SET a.created_at = datetime.transaction()
 MERGE (b:User {id: row.followee})
-MERGE (a)-[:FOLLOWS]->(b)
+ON CREATE SET b.created_at = datetime.transaction()
+MERGE (a)-[r:FOLLOWS]->(b)
+ON CREATE SET r.changed_at = datetime.transaction()
 """
 KNOWN_ITEMS_QUERY = """
 UNWIND $ids AS id
@@ -106,10 +119,12 @@ RETURN [n IN data.nodes WHERE n.label IS NOT NULL | [n.label, n.count]]
 """
 
 # Applies one chunk's events of one behaviour: only events whose key the edge does not hold yet
-# count; `first_*`/`last_*` widen, `quantity` sums (absent = 1), `rating` is the latest one.
+# count; `first_*`/`last_*` widen, `quantity` sums (absent = 1), `rating` is the latest one;
+# `changed_at` moves only when some event is new, so a re-sent event leaves the edge unchanged.
 _EVENTS_HEAD = """
 UNWIND $rows AS row
 MERGE (u:User {id: row.user})
+ON CREATE SET u.created_at = datetime.transaction()
 WITH u, row
 MATCH (i:Item {id: row.item})
 """
@@ -125,6 +140,7 @@ WITH r, row, known, new,
                   AND e.s < best.s)
             THEN best ELSE {v: e.v, at: e.at, s: e.s} END).v AS latest_rating
 SET r.event_keys = known + [e IN new | e.k],
+    r.changed_at = CASE WHEN size(new) > 0 THEN datetime.transaction() ELSE r.changed_at END,
     r.count = coalesce(r.count, 0) + size(new),
     r.first_at = reduce(m = r.first_at, t IN ats |
                         CASE WHEN m IS NULL OR t < m THEN t ELSE m END),
