@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from neo4j import Driver
@@ -32,20 +33,37 @@ READERS: dict[str, tuple[str, Callable[[Path], CanonicalSource]]] = {
 }
 
 
-@contextmanager
-def benchmark_graph(dataset: str, *, heap: str = "4g", pagecache: str = "2g") -> Iterator[Driver]:
-    """A driver to a local server holding ``dataset``, ingested on first use."""
-    folder, reader = READERS[dataset]
-    home = WORK / f"datapath-{dataset}"
-    settings = Settings(
-        home=home,
+@dataclass(frozen=True)
+class BenchmarkGraph:
+    """A running server holding one dataset: a driver, and the settings a child process needs."""
+
+    driver: Driver
+    settings: Settings
+
+
+def graph_settings(
+    dataset: str, bolt_port: int, heap: str = "4g", pagecache: str = "2g"
+) -> Settings:
+    """The settings of ``dataset``'s server home; a child process rebuilds them from the port."""
+    return Settings(
+        home=WORK / f"datapath-{dataset}",
         neo4j_uri=None,
         neo4j_password=None,
-        bolt_port=find_free_port(),
+        bolt_port=bolt_port,
         http_port=find_free_port(),
         neo4j_heap=heap,
         neo4j_pagecache=pagecache,
     )
+
+
+@contextmanager
+def benchmark_graph(
+    dataset: str, *, heap: str = "4g", pagecache: str = "2g"
+) -> Iterator[BenchmarkGraph]:
+    """A local server holding ``dataset``, ingested on first use."""
+    folder, reader = READERS[dataset]
+    settings = graph_settings(dataset, find_free_port(), heap, pagecache)
+    home = settings.home
     server = LocalNeo4jServer(settings)
     server.start()
     try:
@@ -60,7 +78,7 @@ def benchmark_graph(dataset: str, *, heap: str = "4g", pagecache: str = "2g") ->
                     batch_size=settings.batch_size,
                 )
                 marker.write_text(f"{time.perf_counter() - started:.1f} s\n", encoding="utf-8")
-            yield driver
+            yield BenchmarkGraph(driver, settings)
     finally:
         server.stop()
 
@@ -70,5 +88,7 @@ if __name__ == "__main__":
 
     for name in sys.argv[1:]:
         with benchmark_graph(name) as loaded:
-            count = loaded.execute_query("MATCH ()-[r]->() RETURN count(r) AS n").records[0]["n"]
+            count = loaded.driver.execute_query("MATCH ()-[r]->() RETURN count(r) AS n").records[0][
+                "n"
+            ]
             print(name, "relationships:", count, flush=True)

@@ -1,6 +1,6 @@
 // Graph schema of interestgraph (docs/graph-model.md), applied by `interestgraph db schema`.
-// Every statement is idempotent (IF NOT EXISTS). Vector indexes start at d = 64 dimensions
-// (search_vector d+1); the training write-back recreates them with the trained model's
+// Every statement is idempotent (IF NOT EXISTS). Vector indexes start at d = 64 dimensions;
+// the training write-back recreates them with the trained model's
 // dimension when it differs. Quantization is off: Neo4j's default int8 quantization reorders
 // near neighbours (measured: the 4th-best inner product came back first), and exact vectors cost
 // little at catalogue sizes.
@@ -17,11 +17,10 @@ FOR (i:Item) ON i.embedding
 OPTIONS {indexConfig: {`vector.dimensions`: 64, `vector.similarity_function`: 'cosine',
                       `vector.quantization.enabled`: false}};
 
-// MIPS-to-nearest-neighbour augmented item vectors, for `recommendations`: dimension d+1 = 65.
-CREATE VECTOR INDEX item_search_vector IF NOT EXISTS
-FOR (i:Item) ON i.search_vector
-OPTIONS {indexConfig: {`vector.dimensions`: 65, `vector.similarity_function`: 'euclidean',
-                      `vector.quantization.enabled`: false}};
+// Items by the norm of their vector: `recommendations` visits them longest first and stops
+// when no unvisited item can beat the result (serving/recommend.py), an exact inner-product
+// search that no vector index function (cosine, euclidean) gives.
+CREATE RANGE INDEX item_embedding_norm IF NOT EXISTS FOR (i:Item) ON (i.embedding_norm);
 
 // User vectors.
 CREATE VECTOR INDEX user_embedding IF NOT EXISTS

@@ -1,8 +1,8 @@
 """Writes small hand-made graphs with embeddings, and the exact vector indexes they need.
 
 Shared by the serving integration tests and the HTTP end-to-end tests. Vectors are padded with
-zeros to ``DIM`` (the dimension cypher/schema.cypher starts with); ``search_vector`` follows
-docs/graph-model.md: ``[v, sqrt(M² − ‖v‖²)]`` with M the largest item norm. Specs name users by
+zeros to ``DIM`` (the dimension cypher/schema.cypher starts with); items get ``embedding_norm``
+as write-back gives it (docs/graph-model.md). Specs name users by
 the shop's own ids; the graph stores their pseudonyms under ``TEST_PSEUDONYM_KEY``, the key of the
 test session's settings, as ingest would.
 """
@@ -40,14 +40,8 @@ CREATE_INDEX_QUERIES = {
                                `vector.similarity_function`: 'cosine',
                                `vector.quantization.enabled`: false}}
         """,
-    "item_search_vector": """
-        CREATE VECTOR INDEX item_search_vector IF NOT EXISTS FOR (i:Item) ON i.search_vector
-        OPTIONS {indexConfig: {`vector.dimensions`: $dims,
-                               `vector.similarity_function`: 'euclidean',
-                               `vector.quantization.enabled`: false}}
-        """,
 }
-INDEX_DIMS = {"item_embedding": DIM, "item_search_vector": DIM + 1}
+INDEX_DIMS = {"item_embedding": DIM}
 
 
 @dataclass
@@ -133,17 +127,11 @@ def write_graph(driver: Driver, spec: GraphSpec) -> None:
         "UNWIND $brands AS b CREATE (:Brand {id: b.id, name: b.name})",
         brands=[{"id": k, "name": v} for k, v in spec.brands.items()],
     )
-    trained = [v for v in spec.items.values() if v is not None]
-    max_norm = max((math.sqrt(dot(v, v)) for v in trained), default=0.0)
     items = [
         {
             "id": item_id,
             "embedding": padded(v) if v is not None else None,
-            "search_vector": (
-                [*padded(v), math.sqrt(max(max_norm**2 - dot(v, v), 0.0))]
-                if v is not None
-                else None
-            ),
+            "norm": math.sqrt(dot(v, v)) if v is not None else None,
             "brand": spec.item_brands.get(item_id),
             "categories": list(spec.item_categories.get(item_id, [])),
         }
@@ -157,7 +145,7 @@ def write_graph(driver: Driver, spec: GraphSpec) -> None:
         CALL (i, row) {
           WITH i, row WHERE row.embedding IS NOT NULL
           CALL db.create.setNodeVectorProperty(i, 'embedding', row.embedding)
-          CALL db.create.setNodeVectorProperty(i, 'search_vector', row.search_vector)
+          SET i.embedding_norm = row.norm
         }
         CALL (i, row) {
           MATCH (b:Brand {id: row.brand})

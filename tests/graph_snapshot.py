@@ -1,7 +1,8 @@
 """A complete, comparable picture of a graph: every node and relationship with its properties.
 
 Used to prove that two ingests (one interrupted and resumed, one not) end in exactly the same
-graph, not merely the same counts. The ledger's ``applied_at`` (wall time) is left out.
+graph, not merely the same counts. Wall times are left out: the ledger's ``applied_at``, nodes'
+``created_at`` and relationships' ``changed_at`` (the delta-export watermarks).
 """
 
 from __future__ import annotations
@@ -31,11 +32,14 @@ def graph_snapshot(driver: Driver) -> list[str]:
     for record in nodes:
         properties = dict(record["properties"])
         properties.pop("applied_at", None)
+        properties.pop("created_at", None)
         lines.append(
             json.dumps([sorted(record["labels"]), properties], sort_keys=True, default=str)
         )
     for record in relationships:
-        lines.append(json.dumps(record.data(), sort_keys=True, default=str))
+        data = record.data()
+        data["properties"] = {k: v for k, v in data["properties"].items() if k != "changed_at"}
+        lines.append(json.dumps(data, sort_keys=True, default=str))
     return sorted(lines)
 
 

@@ -1,8 +1,8 @@
 // 05 Why this recommendation: paths from a user to the items recommended to them
 // Answers: which items does the model recommend to this user, and how are they connected in
-//   the graph? The top items by inner product of the LightGCN vectors (vector index
-//   item_search_vector, as the GraphQL API ranks them, purchases left out), each with one
-//   shortest real path user -> ... -> item over behaviour, brand, category and topic edges.
+//   the graph? The top items by inner product of the LightGCN vectors (as the GraphQL API
+//   ranks them with `exclude: PURCHASED`; here every item is scored), each with one shortest
+//   real path user -> ... -> item over behaviour, brand, category and topic edges.
 //   Switch Browser to the graph view to see the paths; `steps` spells them out.
 // Parameters:
 //   $user     graph id of the user: the pseudonym (README, Privacy), not the shop's user id
@@ -11,13 +11,15 @@
 // Paths are searched up to 6 hops; an item farther away comes back with a null path.
 MATCH (u:User {id: $user})
 WHERE u.embedding IS NOT NULL
-// The user's vector with a 0 appended is the nearest-neighbour query for the MIPS-augmented
-// search vectors; asking for as many extra items as the user bought leaves $first unbought ones.
-WITH u, toInteger($first) + COUNT { (u)-[:PURCHASED]->(:Item) } AS k
-CALL db.index.vector.queryNodes('item_search_vector', k, u.embedding + [0.0])
-YIELD node AS item
-WITH u, item
-WHERE NOT (u)-[:PURCHASED]->(item)
+// Inner products from the native cosine (u.i = cos * |u| * |i|), the best re-scored exactly.
+WITH u, sqrt(reduce(s = 0.0, x IN u.embedding | s + x * x)) AS user_norm
+MATCH (item:Item)
+WHERE item.embedding IS NOT NULL
+  AND NOT (u)-[:PURCHASED]->(item)
+WITH u, item, (2 * vector.similarity.cosine(u.embedding, item.embedding) - 1) * user_norm
+              * sqrt(reduce(s = 0.0, x IN item.embedding | s + x * x)) AS approximate
+ORDER BY approximate DESC, item.id
+LIMIT toInteger($first)
 WITH u, item,
      reduce(dot = 0.0, d IN range(0, size(u.embedding) - 1)
             | dot + u.embedding[d] * item.embedding[d]) AS score

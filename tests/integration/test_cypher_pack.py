@@ -125,7 +125,6 @@ INTERESTS = [
 # Exact (unquantised) indexes, as cypher/schema.cypher makes them, at the fixture's dimension.
 INDEXES = {
     "item_embedding": ("Item", "embedding", DIM, "cosine"),
-    "item_search_vector": ("Item", "search_vector", DIM + 1, "euclidean"),
     "user_embedding": ("User", "embedding", DIM, "cosine"),
     "item_text_embedding": ("Item", "text_embedding", TEXT_DIM, "cosine"),
 }
@@ -158,12 +157,11 @@ def _write_fixture(driver: Driver) -> None:
         "UNWIND $brands AS b CREATE (:Brand {id: b[0], name: b[1]})",
         brands=list(BRANDS.items()),
     )
-    max_norm = max(_norm(v) for v in ITEM_VECTORS.values() if v is not None)
     driver.execute_query(
         """
         UNWIND $items AS row
         CREATE (i:Item {id: row.id})
-        SET i.embedding = row.embedding, i.search_vector = row.search_vector,
+        SET i.embedding = row.embedding, i.embedding_norm = row.norm,
             i.text_embedding = row.text_embedding
         WITH i, row WHERE row.category IS NOT NULL
         MATCH (c:Category {id: row.category}), (b:Brand {id: row.brand})
@@ -174,8 +172,7 @@ def _write_fixture(driver: Driver) -> None:
             {
                 "id": item,
                 "embedding": list(v) if v else None,
-                # MIPS augmentation (docs/graph-model.md): [v, sqrt(M² − ‖v‖²)].
-                "search_vector": [*v, math.sqrt(max_norm**2 - _norm(v) ** 2)] if v else None,
+                "norm": _norm(v) if v else None,
                 "text_embedding": (
                     [*TEXT_VECTORS[item], *([0.0] * (TEXT_DIM - 3))]
                     if item in TEXT_VECTORS

@@ -14,6 +14,7 @@ from interestgraph.errors import BadInput, InterestGraphError
 from interestgraph.export import ExportedGraph, export_training_graph
 from interestgraph.export.training_graph import IN_CATEGORY, MADE_BY, PURCHASED, SUBCATEGORY_OF
 from interestgraph.pipeline import split_exported
+from interestgraph.serving.recommend import recommend_items
 from interestgraph.serving.writeback import VECTOR_INDEXES, active_model, write_embeddings
 
 pytestmark = pytest.mark.integration
@@ -93,8 +94,8 @@ def graph(empty_db: Driver) -> Iterator[Driver]:
 
 
 def _drop_vector_indexes(driver: Driver) -> None:
-    for spec in VECTOR_INDEXES:
-        driver.execute_query("DROP INDEX $name IF EXISTS", name=spec.name)
+    for name in [spec.name for spec in VECTOR_INDEXES] + ["item_search_vector"]:
+        driver.execute_query("DROP INDEX $name IF EXISTS", name=name)
 
 
 def _edges(exported: ExportedGraph, edge_type: tuple[str, str, str]) -> set[tuple[str, str]]:
@@ -230,12 +231,12 @@ def test_write_back_stores_vectors_and_indexes_them(graph: Driver) -> None:
     assert (report.users_written, report.items_written, report.dimension) == (4, 5, 4)
     assert sorted(report.indexes_created) == sorted(spec.name for spec in VECTOR_INDEXES)
     records, _, _ = graph.execute_query(
-        "MATCH (i:Item {id: 'i2'}) RETURN i.embedding AS e, i.search_vector AS s, "
+        "MATCH (i:Item {id: 'i2'}) RETURN i.embedding AS e, i.embedding_norm AS norm, "
         "i.embedding_model AS model, i.embedding_trained_at AS at"
     )
     stored = records[0]
     assert stored["e"] == pytest.approx(ITEM_VECTORS["i2"])
-    assert stored["s"] == pytest.approx([2.0, 2.0, 0.0, 0.0, (18 - 8) ** 0.5], rel=1e-6)
+    assert stored["norm"] == pytest.approx(8**0.5, rel=1e-6)
     assert stored["model"] == "run-1"
     assert isinstance(stored["at"], DateTime)
 
@@ -247,13 +248,10 @@ def test_write_back_stores_vectors_and_indexes_them(graph: Driver) -> None:
     assert {r["id"]: r["nearest"] for r in records} == {i: i for i in ITEMS}
     assert min(r["score"] for r in records) > 0.999
 
-    # Euclidean index over search vectors: a user's query [u, 0] returns inner-product order.
-    records, _, _ = graph.execute_query(
-        "MATCH (u:User {id: 'u0'}) "
-        "CALL db.index.vector.queryNodes('item_search_vector', 5, u.embedding + [0.0]) "
-        "YIELD node RETURN node.id AS id"
-    )
-    assert [r["id"] for r in records] == ["i5", "i2", "i3", "i1", "i4"]
+    # u0 bought nothing: recommendations come in inner-product order, exactly.
+    found = recommend_items(graph, "u0", 5)
+    assert [s.item_id for s in found] == ["i5", "i2", "i3", "i1", "i4"]
+    assert [s.score for s in found] == pytest.approx([3.0, 2.0, 1.0, 0.5, -1.0])
 
 
 def test_new_dimension_recreates_indexes_and_stale_vectors_go(graph: Driver) -> None:
@@ -279,7 +277,6 @@ def test_new_dimension_recreates_indexes_and_stale_vectors_go(graph: Driver) -> 
     )
     assert {r["name"]: (r["state"], r["dims"]) for r in records} == {
         "item_embedding": ("ONLINE", 3),
-        "item_search_vector": ("ONLINE", 4),
         "user_embedding": ("ONLINE", 3),
     }
     records, _, _ = graph.execute_query("MATCH (i:Item {id: 'i9'}) RETURN i.embedding AS e")
@@ -359,14 +356,26 @@ def test_model_node_records_dimension_norm_and_the_active_model(graph: Driver) -
 
 
 def test_quantized_index_of_the_right_dimension_is_recreated(graph: Driver) -> None:
-    # As cypher/schema.cypher creates it: Neo4j's default int8 quantization, which reorders MIPS.
+    # Neo4j's default is int8 quantization, which reorders near neighbours.
+    graph.execute_query(
+        "CREATE VECTOR INDEX item_embedding FOR (i:Item) ON i.embedding "
+        "OPTIONS {indexConfig: {`vector.dimensions`: 4, `vector.similarity_function`: 'cosine'}}"
+    )
+    exported = export_training_graph(graph)
+    report = write_embeddings(graph, exported, *_vectors(exported), model_id="run-1")
+    assert "item_embedding" in report.indexes_created
+
+
+def test_legacy_search_vector_index_is_dropped(graph: Driver) -> None:
     graph.execute_query(
         "CREATE VECTOR INDEX item_search_vector FOR (i:Item) ON i.search_vector "
         "OPTIONS {indexConfig: {`vector.dimensions`: 5, `vector.similarity_function`: 'euclidean'}}"
     )
     exported = export_training_graph(graph)
-    report = write_embeddings(graph, exported, *_vectors(exported), model_id="run-1")
-    assert "item_search_vector" in report.indexes_created
+    write_embeddings(graph, exported, *_vectors(exported), model_id="run-1")
+    records, _, _ = graph.execute_query("SHOW INDEXES YIELD name RETURN collect(name) AS names")
+    assert "item_search_vector" not in records[0]["names"]
+    assert "item_embedding_norm" in records[0]["names"]
 
 
 @pytest.mark.parametrize(

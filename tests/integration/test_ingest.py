@@ -86,7 +86,6 @@ def test_schema_applies_twice(empty_db: Driver) -> None:
     found = {r["name"]: (r["label"], r["property"], r["similarity"].lower()) for r in vectors}
     assert {
         "item_embedding": ("Item", "embedding", "cosine"),
-        "item_search_vector": ("Item", "search_vector", "euclidean"),
         "user_embedding": ("User", "embedding", "cosine"),
         "item_text_embedding": ("Item", "text_embedding", "cosine"),
     }.items() <= found.items()

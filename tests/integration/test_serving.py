@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from neo4j import Driver, RoutingControl
+from neo4j import Driver
 
 from graph_builder import GraphSpec, cosine, dot, pseudonym, vector_indexes, write_graph
 from interestgraph.errors import NotFound, NotTrained
 from interestgraph.interests import InterestConfig, refresh_interests
 from interestgraph.serving import recommend
-from interestgraph.serving.queries import RECOMMEND_QUERY
 from interestgraph.serving.recommend import (
     Exclude,
     ItemFilter,
@@ -97,23 +96,28 @@ def graph(indexes: None, empty_db: Driver) -> Driver:
 
 
 def test_recommendations_exclude_purchases_and_fill_first(graph: Driver) -> None:
-    # u1 bought the six items with the highest inner product: a single top-4 query finds none.
-    naive, _, _ = graph.execute_query(
-        RECOMMEND_QUERY,
-        user_id=U1,
-        k=4,
-        first=4,
-        exclude=["PURCHASED"],
-        category=None,
-        brand=None,
-        routing_=RoutingControl.READ,
-    )
-    assert len(naive) < 4
-
+    # u1 bought the six items with the highest inner product.
     found = recommend_items(graph, U1, 4)
 
     assert [s.item_id for s in found] == ["i07", "i08", "i09", "i10"]
     assert not {s.item_id for s in found} & set(PURCHASES["u1"])
+
+
+@pytest.mark.parametrize("scan_start", [1, 2, 512])  # many doubling steps, or one
+@pytest.mark.parametrize("first", [1, 3, 5, 50])
+def test_recommendations_equal_brute_force_inner_product_search(
+    graph: Driver, monkeypatch: pytest.MonkeyPatch, scan_start: int, first: int
+) -> None:
+    monkeypatch.setattr(recommend, "SCAN_START", scan_start)
+    for user, vector in USER_VECTORS.items():
+        unseen = [i for i in ITEM_VECTORS if i not in PURCHASES.get(user, [])]
+        expected = sorted(unseen, key=lambda i: (-dot(vector, ITEM_VECTORS[i]), i))[:first]
+
+        found = recommend_items(graph, pseudonym(user), first)
+
+        assert [s.item_id for s in found] == expected
+        exact = [dot(vector, ITEM_VECTORS[s.item_id]) for s in found]
+        assert [s.score for s in found] == pytest.approx(exact, abs=1e-6)
 
 
 def test_recommendations_return_all_unpurchased_when_first_exceeds_them(graph: Driver) -> None:

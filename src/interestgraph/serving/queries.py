@@ -24,91 +24,100 @@ _IN_FILTER = """
   })
 """
 
-_SEEN = "EXISTS { MATCH (u)-[seen]->(item) WHERE type(seen) IN $exclude }"
 
-# What the over-fetch loop needs: the catalogue size, how many items the user has seen (of the
-# excluded kinds), and with a filter how many items it admits and how many of those are seen.
+# What recommendations leave out, by the relationship types excluded; names come from
+# export/graph_spec.py, never from a request.
+def seen_predicate(types: tuple[str, ...]) -> str:
+    """``item`` is one of ``u``'s items of these types (``false`` for none)."""
+    if not types:
+        return "false"
+    return f"EXISTS {{ (u)-[:{'|'.join(types)}]->(item) }}"
+
+
 USER_STATUS_QUERY = """
 MATCH (u:User {id: $user_id})
 RETURN u.embedding IS NOT NULL AS trained,
-       COUNT { (u)-[:PURCHASED]->(:Item) } AS purchased,
-       COUNT { MATCH (u)-[r]->(i:Item) WHERE type(r) IN $exclude RETURN DISTINCT i } AS seen,
-       COUNT { (:Item) } AS items
+       COUNT { (u)-[:PURCHASED]->(:Item) } AS purchased
 """
 
+# Whether the filter's category and brand exist, and how many items it admits.
 FILTER_STATUS_QUERY = (
     """
-MATCH (u:User {id: $user_id})
 RETURN EXISTS { (:Category {id: $category}) } AS category_found,
        EXISTS { (:Brand {id: $brand}) } AS brand_found,
        COUNT {"""
     + _FILTER_ITEMS
-    + """    RETURN item } AS candidates,
-       COUNT {"""
-    + _FILTER_ITEMS
-    + f"""    WITH item WHERE {_SEEN} RETURN item }} AS seen_candidates
+    + """    RETURN item } AS candidates
 """
 )
 
-# The user's vector with a 0 appended is the nearest-neighbour query for the MIPS-augmented
-# item vectors, so the euclidean top-k are the top-k by inner product. The index hands back its
-# global top-k before any filter, hence the caller grows $k until $first items pass the filter.
-# Candidates are re-ranked by the exact inner product of the raw embeddings.
-RECOMMEND_QUERY = f"""
-MATCH (u:User {{id: $user_id}})
-CALL db.index.vector.queryNodes('item_search_vector', $k, u.embedding + [0.0])
-YIELD node AS item
-WITH u, item
-WHERE NOT {_SEEN} AND {_IN_FILTER}
+# Inner products come from the native cosine: u·i = cos(u, i)·‖u‖·‖i‖ (2s − 1 undoes the [0, 1]
+# normalisation); the returned `first` are re-scored exactly.
+_SCORE = (
+    "coalesce((2 * vector.similarity.cosine(u.embedding, item.embedding) - 1) "
+    "* user_norm * item.embedding_norm, 0.0)"
+)
+_EXACT_SCORE = """
 WITH item,
-     reduce(dot = 0.0, i IN range(0, size(u.embedding) - 1)
-            | dot + u.embedding[i] * item.embedding[i]) AS score
+     reduce(dot = 0.0, k IN range(0, size(u.embedding) - 1)
+            | dot + u.embedding[k] * item.embedding[k]) AS score
 ORDER BY score DESC, item.id
-LIMIT $first
-RETURN item.id AS item_id, score
 """
 
-# A small filter is scored exactly, without the index: every admitted item's distance to the
-# query (vector.similarity.euclidean is native code), the closest 2·$first re-ranked by the
-# exact inner product.
-RECOMMEND_EXACT_QUERY = (
+
+def recommend_query(seen_types: tuple[str, ...]) -> str:
+    """One step of the exact norm-bounded search (serving/recommend.py).
+
+    The ``$n`` items of largest ``embedding_norm`` (range index, in index order) that pass the
+    filter and are not seen, their best ``$first``, and ``boundary``: the norm of the
+    ``$n + 1``-th item, which bounds the score of every item not visited yet.
     """
-MATCH (u:User {id: $user_id})
+    return f"""
+MATCH (u:User {{id: $user_id}})
+WITH u, sqrt(reduce(s = 0.0, x IN u.embedding | s + x * x)) AS user_norm
+CALL (u, user_norm) {{
+  MATCH (item:Item)
+  WHERE item.embedding_norm IS NOT NULL
+  WITH item ORDER BY item.embedding_norm DESC LIMIT $n
+  WITH item WHERE NOT {seen_predicate(seen_types)} AND {_IN_FILTER}
+  WITH item, {_SCORE} AS approximate
+  ORDER BY approximate DESC, item.id LIMIT $first
+  {_EXACT_SCORE}
+  RETURN collect({{item_id: item.id, score: score}}) AS found
+}}
+CALL () {{
+  MATCH (item:Item)
+  WHERE item.embedding_norm IS NOT NULL
+  WITH item ORDER BY item.embedding_norm DESC SKIP $n LIMIT 1
+  RETURN collect(item.embedding_norm)[0] AS boundary
+}}
+RETURN found, boundary, user_norm
 """
-    + _FILTER_ITEMS
-    + f"""
-WITH u, item
-WHERE item.search_vector IS NOT NULL AND NOT {_SEEN}
-WITH u, item, vector.similarity.euclidean(u.embedding + [0.0], item.search_vector) AS closeness
-ORDER BY closeness DESC, item.id
-LIMIT 2 * $first
-WITH item,
-     reduce(dot = 0.0, i IN range(0, size(u.embedding) - 1)
-            | dot + u.embedding[i] * item.embedding[i]) AS score
-ORDER BY score DESC, item.id
-LIMIT $first
+
+
+def recommend_exact_query(seen_types: tuple[str, ...]) -> str:
+    """A small filter's items, all scored: no bound needed."""
+    return (
+        """
+MATCH (u:User {id: $user_id})
+WITH u, sqrt(reduce(s = 0.0, x IN u.embedding | s + x * x)) AS user_norm
+"""
+        + _FILTER_ITEMS
+        + f"""
+WITH u, user_norm, item
+WHERE item.embedding_norm IS NOT NULL AND NOT {seen_predicate(seen_types)}
+WITH u, item, {_SCORE} AS approximate
+ORDER BY approximate DESC, item.id LIMIT $first
+{_EXACT_SCORE}
 RETURN item.id AS item_id, score
 """
-)
+    )
+
 
 ITEM_STATUS_QUERY = """
 MATCH (item:Item {id: $item_id})
 RETURN item.embedding IS NOT NULL AS trained, COUNT { (:Item) } AS items
 """
-
-ITEM_FILTER_STATUS_QUERY = (
-    """
-MATCH (self:Item {id: $item_id})
-RETURN EXISTS { (:Category {id: $category}) } AS category_found,
-       EXISTS { (:Brand {id: $brand}) } AS brand_found,
-       COUNT {"""
-    + _FILTER_ITEMS
-    + """    RETURN item } AS candidates,
-       COUNT {"""
-    + _FILTER_ITEMS
-    + """    WITH item WHERE item = self RETURN item } AS seen_candidates
-"""
-)
 
 # vector.similarity.cosine is normalised to [0, 1]; 2s - 1 turns it back into the cosine.
 SIMILAR_QUERY = f"""

@@ -20,13 +20,12 @@ from interestgraph.serving.queries import (
     FILTER_STATUS_QUERY,
     INTERESTS_QUERY,
     ITEM_DETAILS_QUERY,
-    ITEM_FILTER_STATUS_QUERY,
     ITEM_STATUS_QUERY,
-    RECOMMEND_EXACT_QUERY,
-    RECOMMEND_QUERY,
     SIMILAR_EXACT_QUERY,
     SIMILAR_QUERY,
     USER_STATUS_QUERY,
+    recommend_exact_query,
+    recommend_query,
 )
 from interestgraph.serving.records import (
     BrandRecord,
@@ -39,7 +38,10 @@ from interestgraph.serving.records import (
 )
 
 EXACT_CANDIDATES = 5000
-"""A filter admitting at most this many items is scored exactly instead of through the index."""
+"""A filter admitting at most this many items is scored whole instead of searched."""
+
+SCAN_START = 512
+"""Items of largest norm the first step of the recommendation search visits."""
 
 
 class Exclude(StrEnum):
@@ -50,11 +52,11 @@ class Exclude(StrEnum):
     NOTHING = "nothing"
 
     @property
-    def relationship_types(self) -> list[str]:
+    def relationship_types(self) -> tuple[str, ...]:
         return {
-            Exclude.INTERACTED: [edge.rel for edge in BEHAVIOURS],
-            Exclude.PURCHASED: ["PURCHASED"],
-            Exclude.NOTHING: [],
+            Exclude.INTERACTED: tuple(edge.rel for edge in BEHAVIOURS),
+            Exclude.PURCHASED: ("PURCHASED",),
+            Exclude.NOTHING: (),
         }[self]
 
 
@@ -72,7 +74,7 @@ class ItemFilter:
 
 def get_user(driver: Driver, user_id: str) -> UserRecord:
     """The user with this id, so callers can refuse unknown ids before asking for more."""
-    status = _read_one(driver, USER_STATUS_QUERY, user_id=user_id, exclude=[])
+    status = _read_one(driver, USER_STATUS_QUERY, user_id=user_id)
     if status is None:
         raise NotFound(f"no user with id '{user_id}'")
     return UserRecord(user_id, status["trained"], status["purchased"])
@@ -88,91 +90,78 @@ def recommend_items(
 ) -> list[ScoredItem]:
     """The ``first`` items with the highest inner product with the user's embedding, best
     first, leaving out the user's items of ``exclude`` and those outside ``item_filter``;
-    fewer only when fewer such items exist.
+    fewer only when fewer such items exist. Exact, not approximate.
 
-    The vector index returns its global top-k before any filter, so k starts where ``first``
-    admitted items are expected (skipping the seen ones, scaled by the filter's share of the
-    catalogue) and doubles until enough remain or k covers every item. A filter admitting at
-    most :data:`EXACT_CANDIDATES` items is scored exactly instead.
+    No vector index ranks by inner product, so the search visits items by descending norm
+    (``embedding_norm``, range-indexed): no unvisited item can score above ``‖u‖`` times the
+    next norm, so once the ``first``-th best score reaches that bound the answer is final;
+    otherwise the visit doubles. Norms of collaborative embeddings are skewed (popular items
+    are long), so a few hundred items usually settle it. A filter admitting at most
+    :data:`EXACT_CANDIDATES` items is scored whole instead.
     """
     _check_first(first)
-    params = {"user_id": user_id, "exclude": exclude.relationship_types} | _filter_params(
-        item_filter
-    )
-    status = _read_one(driver, USER_STATUS_QUERY, **params)
+    status = _read_one(driver, USER_STATUS_QUERY, user_id=user_id)
     if status is None:
         raise NotFound(f"no user with id '{user_id}'")
     if not status["trained"]:
         raise NotTrained(f"user '{user_id}' has no embedding yet: train and write back a model")
-    items: int = status["items"]
-    candidates, seen = items, status["seen"]
-    if item_filter.is_set:
-        candidates, seen = _filter_counts(driver, FILTER_STATUS_QUERY, item_filter, params)
-        if candidates <= EXACT_CANDIDATES:
-            return _scored(run_read(driver, RECOMMEND_EXACT_QUERY, first=first, **params))
-    return _search(driver, RECOMMEND_QUERY, params, first, items, candidates, seen)
+    seen = exclude.relationship_types
+    params = {"user_id": user_id, "first": first} | _filter_params(item_filter)
+    if item_filter.is_set and _filter_size(driver, item_filter) <= EXACT_CANDIDATES:
+        return _scored(run_read(driver, recommend_exact_query(seen), **params))
+    query = recommend_query(seen)
+    n = SCAN_START
+    while True:
+        step = run_read(driver, query, n=n, **params)[0]
+        found = [ScoredItem(f["item_id"], f["score"]) for f in step["found"]]
+        boundary, user_norm = step["boundary"], step["user_norm"]
+        if boundary is None or (len(found) >= first and found[-1].score >= user_norm * boundary):
+            return found
+        n *= 2
 
 
 def similar_items(
     driver: Driver, item_id: str, first: int, *, item_filter: ItemFilter = ItemFilter()
 ) -> list[ScoredItem]:
     """The ``first`` items whose embeddings are closest in cosine to this item's, itself left
-    out, within ``item_filter``; the same over-fetch as :func:`recommend_items`.
+    out, within ``item_filter``, through the cosine vector index.
 
-    Scores are cosine similarities in [-1, 1], best first.
+    The index returns its global top-k before the filter, so k starts where ``first``
+    admitted items are expected (scaled by the filter's share of the catalogue) and doubles
+    until enough remain or k covers every item. A filter admitting at most
+    :data:`EXACT_CANDIDATES` items is scored whole instead. Scores are cosine similarities in
+    [-1, 1], best first.
     """
     _check_first(first)
-    params = {"item_id": item_id} | _filter_params(item_filter)
+    params = {"item_id": item_id, "first": first} | _filter_params(item_filter)
     status = _read_one(driver, ITEM_STATUS_QUERY, item_id=item_id)
     if status is None:
         raise NotFound(f"no item with id '{item_id}'")
     if not status["trained"]:
         raise NotTrained(f"item '{item_id}' has no embedding yet: train and write back a model")
     items: int = status["items"]
-    candidates, seen = items, 1
+    candidates = items
     if item_filter.is_set:
-        candidates, seen = _filter_counts(driver, ITEM_FILTER_STATUS_QUERY, item_filter, params)
+        candidates = _filter_size(driver, item_filter)
         if candidates <= EXACT_CANDIDATES:
-            return _scored(run_read(driver, SIMILAR_EXACT_QUERY, first=first, **params))
-    return _search(driver, SIMILAR_QUERY, params, first, items, candidates, seen)
-
-
-def _search(
-    driver: Driver,
-    query: str,
-    params: dict[str, object],
-    first: int,
-    items: int,
-    candidates: int,
-    seen: int,
-) -> list[ScoredItem]:
-    """Grow k from the expected rank of the ``first``-th admitted item until enough come back.
-
-    ``candidates`` items pass the filter, ``seen`` of them are excluded: at most
-    ``candidates - seen`` results exist, so the loop stops when it has them all.
-    """
-    wanted = min(first, candidates - seen)
-    if wanted <= 0:
-        return []
-    k = min(items, math.ceil((first + seen) * items / candidates))
+            return _scored(run_read(driver, SIMILAR_EXACT_QUERY, **params))
+    wanted = min(first, candidates - 1)
+    k = min(items, math.ceil((first + 1) * items / max(candidates, 1)))
     while True:
-        found = _scored(run_read(driver, query, k=k, first=first, **params))
+        found = _scored(run_read(driver, SIMILAR_QUERY, k=k, **params))
         if len(found) >= wanted or k >= items:
             return found
         k = min(2 * k, items)
 
 
-def _filter_counts(
-    driver: Driver, query: str, item_filter: ItemFilter, params: dict[str, object]
-) -> tuple[int, int]:
-    status = _read_one(driver, query, **params)
-    if status is None:
-        raise NotFound("the user or item is gone")
+def _filter_size(driver: Driver, item_filter: ItemFilter) -> int:
+    """How many items ``item_filter`` admits; unknown categories and brands are NotFound."""
+    status = run_read(driver, FILTER_STATUS_QUERY, **_filter_params(item_filter))[0]
     if item_filter.category is not None and not status["category_found"]:
         raise NotFound(f"no category with id '{item_filter.category}'")
     if item_filter.brand is not None and not status["brand_found"]:
         raise NotFound(f"no brand with id '{item_filter.brand}'")
-    return int(status["candidates"]), int(status["seen_candidates"])
+    return int(status["candidates"])
 
 
 def _filter_params(item_filter: ItemFilter) -> dict[str, object]:
