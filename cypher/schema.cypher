@@ -17,10 +17,6 @@ FOR (i:Item) ON i.embedding
 OPTIONS {indexConfig: {`vector.dimensions`: 64, `vector.similarity_function`: 'cosine',
                       `vector.quantization.enabled`: false}};
 
-// Items by the norm of their vector: `recommendations` visits them longest first and stops
-// when no unvisited item can beat the result (serving/recommend.py), an exact inner-product
-// search that no vector index function (cosine, euclidean) gives.
-CREATE RANGE INDEX item_embedding_norm IF NOT EXISTS FOR (i:Item) ON (i.embedding_norm);
 
 // User vectors.
 CREATE VECTOR INDEX user_embedding IF NOT EXISTS

@@ -1,8 +1,8 @@
 """Writes small hand-made graphs with embeddings, and the exact vector indexes they need.
 
 Shared by the serving integration tests and the HTTP end-to-end tests. Vectors are padded with
-zeros to ``DIM`` (the dimension cypher/schema.cypher starts with); items get ``embedding_norm``
-as write-back gives it (docs/graph-model.md). Specs name users by
+zeros to ``DIM`` (the dimension cypher/schema.cypher starts with); like a write-back, a graph
+gets an active ``(:EmbeddingModel)`` whose id its vectors carry. Specs name users by
 the shop's own ids; the graph stores their pseudonyms under ``TEST_PSEUDONYM_KEY``, the key of the
 test session's settings, as ingest would.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import time
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -100,7 +101,27 @@ def vector_indexes(driver: Driver, timeout_s: float = 60.0) -> Iterator[None]:
 
 
 def write_graph(driver: Driver, spec: GraphSpec) -> None:
-    """Create the spec's nodes, relationships and embeddings in an empty database."""
+    """Create the spec's nodes, relationships and embeddings in an empty database.
+
+    The model node has a fresh id per graph, as each write-back does, so caches keyed by it
+    (serving/item_vectors.py) never serve one test's vectors to the next.
+    """
+    model_id = f"test-{uuid.uuid4()}"
+    trained_users = [v for v in spec.users.values() if v is not None]
+    driver.execute_query(
+        """
+        CREATE (:EmbeddingModel {id: $model_id, dimension: $dimension, active: true,
+                                 user_norm_mean: $norm, trained_at: datetime(),
+                                 graph_at: datetime()})
+        """,
+        model_id=model_id,
+        dimension=DIM,
+        norm=(
+            sum(math.sqrt(dot(v, v)) for v in trained_users) / len(trained_users)
+            if trained_users
+            else 0.0
+        ),
+    )
     categories = [
         {
             "id": " > ".join(path[: level + 1]),
@@ -131,7 +152,6 @@ def write_graph(driver: Driver, spec: GraphSpec) -> None:
         {
             "id": item_id,
             "embedding": padded(v) if v is not None else None,
-            "norm": math.sqrt(dot(v, v)) if v is not None else None,
             "brand": spec.item_brands.get(item_id),
             "categories": list(spec.item_categories.get(item_id, [])),
         }
@@ -145,7 +165,7 @@ def write_graph(driver: Driver, spec: GraphSpec) -> None:
         CALL (i, row) {
           WITH i, row WHERE row.embedding IS NOT NULL
           CALL db.create.setNodeVectorProperty(i, 'embedding', row.embedding)
-          SET i.embedding_norm = row.norm
+          SET i.embedding_model = $model_id
         }
         CALL (i, row) {
           MATCH (b:Brand {id: row.brand})
@@ -159,6 +179,7 @@ def write_graph(driver: Driver, spec: GraphSpec) -> None:
         }
         """,
         items=items,
+        model_id=model_id,
     )
     driver.execute_query(
         """
@@ -166,7 +187,9 @@ def write_graph(driver: Driver, spec: GraphSpec) -> None:
         CREATE (u:User {id: row.id})
         WITH u, row WHERE row.embedding IS NOT NULL
         CALL db.create.setNodeVectorProperty(u, 'embedding', row.embedding)
+        SET u.embedding_model = $model_id
         """,
+        model_id=model_id,
         users=[
             {"id": pseudonym(k), "embedding": padded(v) if v is not None else None}
             for k, v in spec.users.items()

@@ -161,8 +161,7 @@ def _write_fixture(driver: Driver) -> None:
         """
         UNWIND $items AS row
         CREATE (i:Item {id: row.id})
-        SET i.embedding = row.embedding, i.embedding_norm = row.norm,
-            i.text_embedding = row.text_embedding
+        SET i.embedding = row.embedding, i.text_embedding = row.text_embedding
         WITH i, row WHERE row.category IS NOT NULL
         MATCH (c:Category {id: row.category}), (b:Brand {id: row.brand})
         SET i.brand = b.name
@@ -172,7 +171,6 @@ def _write_fixture(driver: Driver) -> None:
             {
                 "id": item,
                 "embedding": list(v) if v else None,
-                "norm": _norm(v) if v else None,
                 "text_embedding": (
                     [*TEXT_VECTORS[item], *([0.0] * (TEXT_DIM - 3))]
                     if item in TEXT_VECTORS

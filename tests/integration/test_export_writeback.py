@@ -231,12 +231,11 @@ def test_write_back_stores_vectors_and_indexes_them(graph: Driver) -> None:
     assert (report.users_written, report.items_written, report.dimension) == (4, 5, 4)
     assert sorted(report.indexes_created) == sorted(spec.name for spec in VECTOR_INDEXES)
     records, _, _ = graph.execute_query(
-        "MATCH (i:Item {id: 'i2'}) RETURN i.embedding AS e, i.embedding_norm AS norm, "
+        "MATCH (i:Item {id: 'i2'}) RETURN i.embedding AS e, "
         "i.embedding_model AS model, i.embedding_trained_at AS at"
     )
     stored = records[0]
     assert stored["e"] == pytest.approx(ITEM_VECTORS["i2"])
-    assert stored["norm"] == pytest.approx(8**0.5, rel=1e-6)
     assert stored["model"] == "run-1"
     assert isinstance(stored["at"], DateTime)
 
@@ -281,6 +280,18 @@ def test_new_dimension_recreates_indexes_and_stale_vectors_go(graph: Driver) -> 
     }
     records, _, _ = graph.execute_query("MATCH (i:Item {id: 'i9'}) RETURN i.embedding AS e")
     assert records[0]["e"] is None
+
+
+def test_recommendations_follow_a_new_model_at_once(graph: Driver) -> None:
+    exported = export_training_graph(graph)
+    user_emb, item_emb = _vectors(exported)
+    write_embeddings(graph, exported, user_emb, item_emb, model_id="run-1")
+    before = [s.item_id for s in recommend_items(graph, "u0", 3)]
+
+    write_embeddings(graph, exported, user_emb, -item_emb, model_id="run-2")
+
+    after = [s.item_id for s in recommend_items(graph, "u0", 3)]
+    assert (before, after) == (["i5", "i2", "i3"], ["i4", "i1", "i3"])
 
 
 MODELS_SEEN_QUERY = """
@@ -366,16 +377,20 @@ def test_quantized_index_of_the_right_dimension_is_recreated(graph: Driver) -> N
     assert "item_embedding" in report.indexes_created
 
 
-def test_legacy_search_vector_index_is_dropped(graph: Driver) -> None:
+def test_legacy_search_vectors_and_their_index_go(graph: Driver) -> None:
     graph.execute_query(
         "CREATE VECTOR INDEX item_search_vector FOR (i:Item) ON i.search_vector "
         "OPTIONS {indexConfig: {`vector.dimensions`: 5, `vector.similarity_function`: 'euclidean'}}"
     )
+    graph.execute_query("MATCH (i:Item {id: 'i1'}) SET i.search_vector = [1.0, 0.0, 0.0, 0.0, 3.0]")
     exported = export_training_graph(graph)
     write_embeddings(graph, exported, *_vectors(exported), model_id="run-1")
     records, _, _ = graph.execute_query("SHOW INDEXES YIELD name RETURN collect(name) AS names")
     assert "item_search_vector" not in records[0]["names"]
-    assert "item_embedding_norm" in records[0]["names"]
+    records, _, _ = graph.execute_query(
+        "MATCH (i:Item) WHERE i.search_vector IS NOT NULL RETURN count(i) AS n"
+    )
+    assert records[0]["n"] == 0
 
 
 @pytest.mark.parametrize(

@@ -35,14 +35,9 @@ SPEC = GraphSpec(
     users={"u1": (1.0, 0.0), "u2": (0.6, 0.8)},
     purchases={"u1": ["i01", "i07"], "u2": ["i07"]},
 )
-USER_NORM_MEAN = 2.5
+USER_NORM_MEAN = 1.0  # write_graph's model: the mean norm of the users (1, 0) and (0.6, 0.8)
 U1 = pseudonym("u1")  # write_graph stores users under their pseudonyms
 
-CREATE_MODEL_QUERY = """
-CREATE (:EmbeddingModel {id: 'run-1', dimension: size($vector), user_norm_mean: $norm,
-                         active: true, trained_at: datetime() - duration('PT1H'),
-                         graph_at: datetime() - duration('PT1H')})
-"""
 BEHAVIOUR_QUERY = """
 MERGE (u:User {id: $user})
 WITH u MATCH (i:Item) WHERE i.id IN $items
@@ -59,7 +54,6 @@ def indexes(neo4j_driver: Driver) -> Iterator[None]:
 @pytest.fixture
 def graph(indexes: None, empty_db: Driver) -> Driver:
     write_graph(empty_db, SPEC)
-    empty_db.execute_query(CREATE_MODEL_QUERY, vector=padded((0.0, 0.0)), norm=USER_NORM_MEAN)
     return empty_db
 
 
@@ -89,7 +83,9 @@ def test_new_user_is_folded_in_and_recommendations_follow_new_events(graph: Driv
         "MATCH (u:User {id: 'new'}) RETURN u.embedding AS e, u.embedding_model AS model"
     )
     assert records[0]["e"] == pytest.approx(padded(vector), abs=1e-5)
-    assert (result.model_id, result.items, records[0]["model"]) == ("run-1", 2, "run-1")
+    models, _, _ = graph.execute_query("MATCH (m:EmbeddingModel) RETURN m.id AS id")
+    model = models[0]["id"]
+    assert (result.model_id, result.items, records[0]["model"]) == (model, 2, model)
     before = [s.item_id for s in recommend_items(graph, "new", 3)]
     assert before == expected_top(vector, {"i07", "i10"}, 3) == ["i05", "i03", "i06"]
 

@@ -103,12 +103,8 @@ def test_recommendations_exclude_purchases_and_fill_first(graph: Driver) -> None
     assert not {s.item_id for s in found} & set(PURCHASES["u1"])
 
 
-@pytest.mark.parametrize("scan_start", [1, 2, 512])  # many doubling steps, or one
 @pytest.mark.parametrize("first", [1, 3, 5, 50])
-def test_recommendations_equal_brute_force_inner_product_search(
-    graph: Driver, monkeypatch: pytest.MonkeyPatch, scan_start: int, first: int
-) -> None:
-    monkeypatch.setattr(recommend, "SCAN_START", scan_start)
+def test_recommendations_equal_brute_force_inner_product_search(graph: Driver, first: int) -> None:
     for user, vector in USER_VECTORS.items():
         unseen = [i for i in ITEM_VECTORS if i not in PURCHASES.get(user, [])]
         expected = sorted(unseen, key=lambda i: (-dot(vector, ITEM_VECTORS[i]), i))[:first]
@@ -167,17 +163,10 @@ FILTER_CASES = [
 ]
 
 
-@pytest.mark.parametrize("exact_candidates", [0, 5000])  # through the index, or exact
 @pytest.mark.parametrize(("item_filter", "expected"), FILTER_CASES)
 def test_filtered_recommendations_fill_first_from_the_filter_only(
-    graph: Driver,
-    monkeypatch: pytest.MonkeyPatch,
-    exact_candidates: int,
-    item_filter: ItemFilter,
-    expected: list[str],
+    graph: Driver, item_filter: ItemFilter, expected: list[str]
 ) -> None:
-    monkeypatch.setattr(recommend, "EXACT_CANDIDATES", exact_candidates)
-
     found = recommend_items(graph, U3, 10, item_filter=item_filter)
 
     assert [s.item_id for s in found] == expected
@@ -186,11 +175,7 @@ def test_filtered_recommendations_fill_first_from_the_filter_only(
     )
 
 
-@pytest.mark.parametrize("exact_candidates", [0, 5000])
-def test_filtered_recommendations_leave_out_seen_items(
-    graph: Driver, monkeypatch: pytest.MonkeyPatch, exact_candidates: int
-) -> None:
-    monkeypatch.setattr(recommend, "EXACT_CANDIDATES", exact_candidates)
+def test_filtered_recommendations_leave_out_seen_items(graph: Driver) -> None:
     # u1 bought i01..i06: of Makeup's subtree nothing is left, of zest's items nothing either.
     assert recommend_items(graph, U1, 5, item_filter=ItemFilter(category="Makeup")) == []
     assert recommend_items(graph, U1, 5, item_filter=ItemFilter(brand="zest")) == []
@@ -202,7 +187,7 @@ def test_filtered_recommendations_leave_out_seen_items(
     assert [s.item_id for s in found] == ["i03", "i01", "i02"]
 
 
-@pytest.mark.parametrize("exact_candidates", [0, 5000])
+@pytest.mark.parametrize("exact_candidates", [0, 5000])  # through the index, or exact
 def test_filtered_similar_items(
     graph: Driver, monkeypatch: pytest.MonkeyPatch, exact_candidates: int
 ) -> None:

@@ -25,20 +25,30 @@ _IN_FILTER = """
 """
 
 
-# What recommendations leave out, by the relationship types excluded; names come from
-# export/graph_spec.py, never from a request.
-def seen_predicate(types: tuple[str, ...]) -> str:
-    """``item`` is one of ``u``'s items of these types (``false`` for none)."""
-    if not types:
-        return "false"
-    return f"EXISTS {{ (u)-[:{'|'.join(types)}]->(item) }}"
-
-
 USER_STATUS_QUERY = """
 MATCH (u:User {id: $user_id})
 RETURN u.embedding IS NOT NULL AS trained,
        COUNT { (u)-[:PURCHASED]->(:Item) } AS purchased
 """
+
+
+def recommend_context_query(seen_types: tuple[str, ...]) -> str:
+    """What one recommendation needs from the graph, in one read: the user's vector, the
+    active model (whose item vectors serving/item_vectors.py holds) and the ids of the user's
+    items of ``seen_types`` (relationship type names from export/graph_spec.py, never from a
+    request)."""
+    seen = (
+        f"COLLECT {{ MATCH (u)-[:{'|'.join(seen_types)}]->(item:Item) RETURN DISTINCT item.id }}"
+        if seen_types
+        else "[]"
+    )
+    return f"""
+MATCH (u:User {{id: $user_id}})
+OPTIONAL MATCH (m:EmbeddingModel {{active: true}})
+WITH u, m ORDER BY m.trained_at DESC LIMIT 1
+RETURN u.embedding AS embedding, m.id AS model_id, {seen} AS seen
+"""
+
 
 # Whether the filter's category and brand exist, and how many items it admits.
 FILTER_STATUS_QUERY = (
@@ -51,68 +61,16 @@ RETURN EXISTS { (:Category {id: $category}) } AS category_found,
 """
 )
 
-# Inner products come from the native cosine: u·i = cos(u, i)·‖u‖·‖i‖ (2s − 1 undoes the [0, 1]
-# normalisation); the returned `first` are re-scored exactly.
-_SCORE = (
-    "coalesce((2 * vector.similarity.cosine(u.embedding, item.embedding) - 1) "
-    "* user_norm * item.embedding_norm, 0.0)"
-)
-_EXACT_SCORE = """
-WITH item,
-     reduce(dot = 0.0, k IN range(0, size(u.embedding) - 1)
-            | dot + u.embedding[k] * item.embedding[k]) AS score
-ORDER BY score DESC, item.id
-"""
-
-
-def recommend_query(seen_types: tuple[str, ...]) -> str:
-    """One step of the exact norm-bounded search (serving/recommend.py).
-
-    The ``$n`` items of largest ``embedding_norm`` (range index, in index order) that pass the
-    filter and are not seen, their best ``$first``, and ``boundary``: the norm of the
-    ``$n + 1``-th item, which bounds the score of every item not visited yet.
+# The ids a filter admits, for recommendations to score among.
+FILTER_ITEMS_QUERY = (
     """
-    return f"""
-MATCH (u:User {{id: $user_id}})
-WITH u, sqrt(reduce(s = 0.0, x IN u.embedding | s + x * x)) AS user_norm
-CALL (u, user_norm) {{
-  MATCH (item:Item)
-  WHERE item.embedding_norm IS NOT NULL
-  WITH item ORDER BY item.embedding_norm DESC LIMIT $n
-  WITH item WHERE NOT {seen_predicate(seen_types)} AND {_IN_FILTER}
-  WITH item, {_SCORE} AS approximate
-  ORDER BY approximate DESC, item.id LIMIT $first
-  {_EXACT_SCORE}
-  RETURN collect({{item_id: item.id, score: score}}) AS found
-}}
-CALL () {{
-  MATCH (item:Item)
-  WHERE item.embedding_norm IS NOT NULL
-  WITH item ORDER BY item.embedding_norm DESC SKIP $n LIMIT 1
-  RETURN collect(item.embedding_norm)[0] AS boundary
-}}
-RETURN found, boundary, user_norm
+RETURN EXISTS { (:Category {id: $category}) } AS category_found,
+       EXISTS { (:Brand {id: $brand}) } AS brand_found,
+       COLLECT {"""
+    + _FILTER_ITEMS
+    + """    RETURN item.id } AS ids
 """
-
-
-def recommend_exact_query(seen_types: tuple[str, ...]) -> str:
-    """A small filter's items, all scored: no bound needed."""
-    return (
-        """
-MATCH (u:User {id: $user_id})
-WITH u, sqrt(reduce(s = 0.0, x IN u.embedding | s + x * x)) AS user_norm
-"""
-        + _FILTER_ITEMS
-        + f"""
-WITH u, user_norm, item
-WHERE item.embedding_norm IS NOT NULL AND NOT {seen_predicate(seen_types)}
-WITH u, item, {_SCORE} AS approximate
-ORDER BY approximate DESC, item.id LIMIT $first
-{_EXACT_SCORE}
-RETURN item.id AS item_id, score
-"""
-    )
-
+)
 
 ITEM_STATUS_QUERY = """
 MATCH (item:Item {id: $item_id})

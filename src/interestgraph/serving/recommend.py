@@ -11,12 +11,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+import numpy as np
 from neo4j import Driver, Record, RoutingControl
 from neo4j.exceptions import ServiceUnavailable, SessionExpired
 
 from interestgraph.errors import BadInput, DatabaseUnavailable, NotFound, NotTrained
 from interestgraph.export.graph_spec import BEHAVIOURS
+from interestgraph.serving.item_vectors import ITEM_VECTORS
 from interestgraph.serving.queries import (
+    FILTER_ITEMS_QUERY,
     FILTER_STATUS_QUERY,
     INTERESTS_QUERY,
     ITEM_DETAILS_QUERY,
@@ -24,8 +27,7 @@ from interestgraph.serving.queries import (
     SIMILAR_EXACT_QUERY,
     SIMILAR_QUERY,
     USER_STATUS_QUERY,
-    recommend_exact_query,
-    recommend_query,
+    recommend_context_query,
 )
 from interestgraph.serving.records import (
     BrandRecord,
@@ -38,10 +40,7 @@ from interestgraph.serving.records import (
 )
 
 EXACT_CANDIDATES = 5000
-"""A filter admitting at most this many items is scored whole instead of searched."""
-
-SCAN_START = 512
-"""Items of largest norm the first step of the recommendation search visits."""
+"""A ``similar`` filter admitting at most this many items is scored whole instead of searched."""
 
 
 class Exclude(StrEnum):
@@ -89,35 +88,50 @@ def recommend_items(
     exclude: Exclude = Exclude.INTERACTED,
 ) -> list[ScoredItem]:
     """The ``first`` items with the highest inner product with the user's embedding, best
-    first, leaving out the user's items of ``exclude`` and those outside ``item_filter``;
-    fewer only when fewer such items exist. Exact, not approximate.
+    first (ties by id), leaving out the user's items of ``exclude`` and those outside
+    ``item_filter``; fewer only when fewer such items exist.
 
-    No vector index ranks by inner product, so the search visits items by descending norm
-    (``embedding_norm``, range-indexed): no unvisited item can score above ``‖u‖`` times the
-    next norm, so once the ``first``-th best score reaches that bound the answer is final;
-    otherwise the visit doubles. Norms of collaborative embeddings are skewed (popular items
-    are long), so a few hundred items usually settle it. A filter admitting at most
-    :data:`EXACT_CANDIDATES` items is scored whole instead.
+    Exact: every item of the active model is scored against the user's vector in process
+    (serving/item_vectors.py says why no vector index does this), so a filter or a long
+    history never leaves the list short. One read fetches the user's vector, the active model
+    and the seen ids; a filter adds one read of the ids it admits.
     """
     _check_first(first)
-    status = _read_one(driver, USER_STATUS_QUERY, user_id=user_id)
-    if status is None:
+    context = _read_one(
+        driver, recommend_context_query(exclude.relationship_types), user_id=user_id
+    )
+    if context is None:
         raise NotFound(f"no user with id '{user_id}'")
-    if not status["trained"]:
+    if context["embedding"] is None:
         raise NotTrained(f"user '{user_id}' has no embedding yet: train and write back a model")
-    seen = exclude.relationship_types
-    params = {"user_id": user_id, "first": first} | _filter_params(item_filter)
-    if item_filter.is_set and _filter_size(driver, item_filter) <= EXACT_CANDIDATES:
-        return _scored(run_read(driver, recommend_exact_query(seen), **params))
-    query = recommend_query(seen)
-    n = SCAN_START
-    while True:
-        step = run_read(driver, query, n=n, **params)[0]
-        found = [ScoredItem(f["item_id"], f["score"]) for f in step["found"]]
-        boundary, user_norm = step["boundary"], step["user_norm"]
-        if boundary is None or (len(found) >= first and found[-1].score >= user_norm * boundary):
-            return found
-        n *= 2
+    vectors = ITEM_VECTORS.get(driver, context["model_id"])
+    if vectors.matrix.shape[1] != len(context["embedding"]):
+        raise NotTrained(
+            f"user '{user_id}' has a vector of {len(context['embedding'])} dimensions, the "
+            f"items {vectors.matrix.shape[1]}: fold the user in or write back again"
+        )
+    scores = vectors.matrix @ np.asarray(context["embedding"], dtype=np.float32)
+    admitted = np.ones(len(vectors.ids), dtype=bool)
+    if item_filter.is_set:
+        admitted[:] = False
+        admitted[vectors.rows(_filter_ids(driver, item_filter))] = True
+    admitted[vectors.rows(context["seen"])] = False
+    return _top(vectors.ids, scores, admitted, first)
+
+
+def _top(
+    ids: list[str],
+    scores: np.ndarray,
+    admitted: np.ndarray,
+    first: int,
+) -> list[ScoredItem]:
+    """The ``first`` admitted rows by score, ties by id."""
+    rows = np.flatnonzero(admitted)
+    if len(rows) > first:
+        kth = np.partition(scores[rows], len(rows) - first)[len(rows) - first]
+        rows = rows[scores[rows] >= kth]  # ties at the cut all stay, for the id order below
+    ranked = sorted(rows.tolist(), key=lambda row: (-float(scores[row]), ids[row]))[:first]
+    return [ScoredItem(ids[row], float(scores[row])) for row in ranked]
 
 
 def similar_items(
@@ -157,11 +171,23 @@ def similar_items(
 def _filter_size(driver: Driver, item_filter: ItemFilter) -> int:
     """How many items ``item_filter`` admits; unknown categories and brands are NotFound."""
     status = run_read(driver, FILTER_STATUS_QUERY, **_filter_params(item_filter))[0]
+    _check_filter_found(status, item_filter)
+    return int(status["candidates"])
+
+
+def _filter_ids(driver: Driver, item_filter: ItemFilter) -> list[str]:
+    """The ids ``item_filter`` admits; unknown categories and brands are NotFound."""
+    status = run_read(driver, FILTER_ITEMS_QUERY, **_filter_params(item_filter))[0]
+    _check_filter_found(status, item_filter)
+    ids: list[str] = status["ids"]
+    return ids
+
+
+def _check_filter_found(status: Record, item_filter: ItemFilter) -> None:
     if item_filter.category is not None and not status["category_found"]:
         raise NotFound(f"no category with id '{item_filter.category}'")
     if item_filter.brand is not None and not status["brand_found"]:
         raise NotFound(f"no brand with id '{item_filter.brand}'")
-    return int(status["candidates"])
 
 
 def _filter_params(item_filter: ItemFilter) -> dict[str, object]:

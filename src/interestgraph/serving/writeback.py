@@ -8,11 +8,8 @@ old model whole. A vector index silently skips vectors of another dimension, so 
 (re)created with the model's dimension before the transaction (a new dimension drops the old
 index first: similarity queries fail until it is rebuilt) and checked again after.
 
-Items also get ``embedding_norm`` (range-indexed): ``recommendations`` ranks by inner product,
-which neither vector index function (cosine, euclidean) gives, and an exact search that visits
-items by descending norm can stop once no unvisited item's bound ``‖u‖·‖i‖`` beats the ``first``-th
-score (serving/recommend.py). A vector index over MIPS-augmented vectors ``[v, sqrt(M² − ‖v‖²)]``
-was measured instead: on Tmall's skewed norms its recall@20 was 0.26 (0.66 at k = 200).
+``recommendations`` scores items exactly in process (serving/item_vectors.py: no vector index
+ranks by inner product); the vector indexes serve ``similar`` items and users.
 
 The indexes are created without quantization (Neo4j 5.26 quantizes by default): int8 quantization
 reorders near neighbours, and exact float32 vectors cost 4 bytes × d per node.
@@ -62,11 +59,7 @@ VECTOR_INDEXES = (
 
 SHOW_VECTOR_INDEXES_QUERY = "SHOW VECTOR INDEXES YIELD name, labelsOrTypes, properties, options"
 DROP_INDEX_QUERY = "DROP INDEX $name IF EXISTS"
-# The order recommendations visit items in (serving/recommend.py), also in cypher/schema.cypher.
-NORM_INDEX_QUERY = (
-    "CREATE RANGE INDEX item_embedding_norm IF NOT EXISTS FOR (i:Item) ON (i.embedding_norm)"
-)
-# Earlier releases searched MIPS-augmented vectors: their index goes.
+# Earlier releases searched MIPS-augmented vectors: their index and vectors go.
 LEGACY_INDEXES = ("item_search_vector",)
 AWAIT_INDEX_QUERY = "CALL db.awaitIndex($name, $timeout_s)"
 
@@ -84,8 +77,7 @@ UNWIND range(0, size($ids) - 1) AS k
 WITH k, $ids[k] AS id
 MATCH (i:Item {id: id})
 CALL db.create.setNodeVectorProperty(i, 'embedding', $vectors[k])
-SET i.embedding_norm = $norms[k], i.embedding_model = $model_id,
-    i.embedding_trained_at = $trained_at
+SET i.embedding_model = $model_id, i.embedding_trained_at = $trained_at
 RETURN count(i) AS written
 """
 
@@ -93,8 +85,13 @@ REMOVE_STALE_EMBEDDINGS_QUERY = """
 MATCH (n)
 WHERE (n:User OR n:Item) AND n.embedding IS NOT NULL
   AND coalesce(n.embedding_model, '') <> $model_id
-REMOVE n.embedding, n.embedding_norm, n.embedding_model, n.embedding_trained_at
+REMOVE n.embedding, n.embedding_model, n.embedding_trained_at
 RETURN count(n) AS removed
+"""
+
+REMOVE_LEGACY_VECTORS_QUERY = """
+MATCH (i:Item) WHERE i.search_vector IS NOT NULL
+REMOVE i.search_vector
 """
 
 # The model node fold-in reads: which vectors are current, their dimension, the mean norm of the
@@ -177,12 +174,8 @@ def write_embeddings(
         (WRITE_USER_EMBEDDINGS_QUERY, {"ids": ids, "vectors": vectors})
         for ids, vectors in _batches(exported.user_ids, users, batch_size)
     ] + [
-        (WRITE_ITEM_EMBEDDINGS_QUERY, {"ids": ids, "vectors": vectors, "norms": norms})
-        for (ids, vectors), (_, norms) in zip(
-            _batches(exported.item_ids, items, batch_size),
-            _batches(exported.item_ids, items.norm(dim=1), batch_size),
-            strict=True,
-        )
+        (WRITE_ITEM_EMBEDDINGS_QUERY, {"ids": ids, "vectors": vectors})
+        for ids, vectors in _batches(exported.item_ids, items, batch_size)
     ]
     expected = (len(exported.user_ids), len(exported.item_ids))
     model = common | {
@@ -205,6 +198,7 @@ def write_embeddings(
                 "items of the export are gone from the graph: export and train again"
             )
         removed = tx.run(REMOVE_STALE_EMBEDDINGS_QUERY, model_id=model_id).single(strict=True)
+        tx.run(REMOVE_LEGACY_VECTORS_QUERY).consume()
         tx.run(ACTIVATE_MODEL_QUERY, model).consume()
         return users_written, items_written, int(removed["removed"])
 
@@ -246,9 +240,11 @@ class GraphChangedError(Exception):
     """Raised inside the write transaction to roll it back."""
 
 
-def _batches(ids: list[str], values: Tensor, batch_size: int) -> Iterator[tuple[list[str], Any]]:
+def _batches(
+    ids: list[str], vectors: Tensor, batch_size: int
+) -> Iterator[tuple[list[str], list[list[float]]]]:
     for start in range(0, len(ids), batch_size):
-        yield ids[start : start + batch_size], values[start : start + batch_size].tolist()
+        yield ids[start : start + batch_size], vectors[start : start + batch_size].tolist()
 
 
 def _check_shapes(
@@ -284,7 +280,6 @@ def _ensure_vector_indexes(driver: Driver, dimension: int) -> list[str]:
     for name in LEGACY_INDEXES:
         if name in existing:
             driver.execute_query(DROP_INDEX_QUERY, {"name": name})
-    driver.execute_query(NORM_INDEX_QUERY)
     created = []
     for spec in VECTOR_INDEXES:
         record = existing.get(spec.name)

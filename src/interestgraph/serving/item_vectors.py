@@ -1,0 +1,83 @@
+"""The active model's item vectors in process memory, for exact inner-product recommendations.
+
+Neo4j's vector index searches by cosine or euclidean distance, not by inner product, the score
+LightGCN is trained for. Measured on Tmall (benchmarks/datapath.py, docs/graph-model.md): a
+euclidean index over MIPS-augmented vectors ``[v, sqrt(M² − ‖v‖²)]`` found 0.26 of the exact
+top 20 (0.65 when asked for 200), and a euclidean index queried far out along the user's
+direction did no better, while the cosine index finds 0.99 of the exact cosine neighbours that
+``similar`` wants. So recommendations score every item exactly, a matrix-vector product over a
+copy of the item vectors (I × d float32: 3 MB for Tmall's 12 k items at d = 64, 256 MB for a
+million). The copy is keyed by the active ``(:EmbeddingModel)``: a write-back switches the model
+id, and the next request loads the new vectors. Item vectors change only through write-back
+(fold-in writes users), so the copy never goes stale under one model id.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from neo4j import Driver, RoutingControl
+
+LOAD_QUERY = """
+MATCH (item:Item)
+WHERE item.embedding IS NOT NULL AND ($model_id IS NULL OR item.embedding_model = $model_id)
+RETURN collect(item.id) AS ids, collect(item.embedding) AS vectors
+"""
+
+
+@dataclass(frozen=True)
+class ItemVectors:
+    """Item ids, a hash index over them, and their vectors ``[I, d]`` float32 in that order."""
+
+    model_id: str | None
+    ids: list[str]
+    lookup: pd.Index
+    matrix: np.ndarray
+
+    def rows(self, ids: list[str]) -> np.ndarray:
+        """Row numbers of those ``ids`` that have a vector."""
+        positions = self.lookup.get_indexer(pd.Index(ids)) if ids else np.zeros(0, np.int64)
+        return positions[positions >= 0]
+
+
+def load_item_vectors(driver: Driver, model_id: str | None) -> ItemVectors:
+    """Every item vector of ``model_id`` (all item vectors for ``None``), in one read."""
+    records, _, _ = driver.execute_query(
+        LOAD_QUERY, model_id=model_id, routing_=RoutingControl.READ
+    )
+    ids: list[str] = records[0]["ids"]
+    vectors = records[0]["vectors"]
+    matrix = np.asarray(vectors, dtype=np.float32) if ids else np.zeros((0, 0), np.float32)
+    return ItemVectors(model_id, ids, pd.Index(ids), matrix)
+
+
+class ItemVectorCache:
+    """Item vectors by model id, the few most recently used (model ids are run ids, unique
+    across databases, so one process serving several databases keeps them apart)."""
+
+    def __init__(self, models: int = 4) -> None:
+        self._lock = threading.Lock()
+        self._models = models
+        self._loaded: OrderedDict[str, ItemVectors] = OrderedDict()
+
+    def get(self, driver: Driver, model_id: str | None) -> ItemVectors:
+        """The vectors of ``model_id``; ``None`` (a graph written back before models were
+        recorded) is never cached, as nothing would tell when it changes."""
+        if model_id is None:
+            return load_item_vectors(driver, None)
+        with self._lock:
+            loaded = self._loaded.get(model_id)
+            if loaded is None:
+                loaded = self._loaded[model_id] = load_item_vectors(driver, model_id)
+                while len(self._loaded) > self._models:
+                    self._loaded.popitem(last=False)
+            self._loaded.move_to_end(model_id)
+            return loaded
+
+
+ITEM_VECTORS = ItemVectorCache()
+"""The process's cache, which ``recommend_items`` reads through."""
