@@ -9,7 +9,7 @@ NEO4J_STAMP := neo4j/target/.resolved
 NEO4J_POMS := neo4j/pom.xml neo4j/server/pom.xml neo4j/gds/pom.xml
 
 .PHONY: help setup venv neo4j demo test lint typecheck unit integration clean db-start db-stop \
-	bench-quality bench-quality-quick bench-lightgcn-speed
+	bench-quality bench-quality-quick bench-lightgcn-speed bench-datapath
 
 help:
 	@echo "make demo   - set up, start Neo4j, ingest Amazon Beauty, train LightGCN, serve GraphQL"
@@ -18,6 +18,7 @@ help:
 	@echo "make bench-quality       - every model on every benchmark split, README table (long)"
 	@echo "make bench-quality-quick - the same on 600 users and a few epochs (minutes)"
 	@echo "make bench-lightgcn-speed - seconds per LightGCN epoch on Gowalla: ours vs PyG's edge_index"
+	@echo "make bench-datapath - Tmall and Gowalla: export vs a naive loop, write-back, search, fold-in"
 
 setup: venv neo4j
 
@@ -71,6 +72,11 @@ bench-quality: venv
 
 bench-lightgcn-speed: venv
 	$(BIN)/python benchmarks/lightgcn_speed.py
+	$(BIN)/python benchmarks/render_readme.py
+
+# The first run ingests Tmall and Gowalla into servers of their own under benchmarks/.work.
+bench-datapath: setup
+	$(BIN)/python benchmarks/datapath.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/render_readme.py
 
 bench-quality-quick: venv

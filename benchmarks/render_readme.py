@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -241,6 +243,62 @@ def render_targets(quality: dict[str, dict[str, float | str]]) -> str:
     )
 
 
+DATAPATH = "datapath"
+# (row label, metric after "<dataset>.", target shown, test of one dataset's value or None)
+DATAPATH_ROWS: tuple[tuple[str, str, str, Callable[[float], bool] | None], ...] = (
+    ("edges exported", "export.edges", "", None),
+    ("export, ours: edges/s", "export.ours.edges_per_s", "≥ 1,000,000", lambda v: v >= 1e6),
+    ("export, naive driver loop: edges/s", "export.naive.edges_per_s", "", None),
+    ("export speed-up over the naive loop", "export.speedup", "≥ 20×", lambda v: v >= 20),
+    ("export, ours: peak RSS growth (MiB)", "export.ours.rss_growth_mb", "", None),
+    ("export, naive: peak RSS growth (MiB)", "export.naive.rss_growth_mb", "", None),
+    ("write-back, 64-d, first of 3: nodes/s", "writeback.first.nodes_per_s", "", None),
+    (
+        "write-back, 64-d, best of 3: nodes/s",
+        "writeback.nodes_per_s",
+        "≥ 20,000",
+        lambda v: v >= 20_000,
+    ),
+    ("recommendations(first: 20) p50 (ms)", "recommendations.p50_ms", "", None),
+    ("recommendations(first: 20) p99 (ms)", "recommendations.p99_ms", "≤ 20", lambda v: v <= 20),
+    (
+        "recommendations recall@20 vs brute force",
+        "recommendations.recall@20",
+        "≥ 0.95",
+        lambda v: v >= 0.95,
+    ),
+    ("similar(first: 20) p50 (ms)", "similar.p50_ms", "", None),
+    ("similar(first: 20) p99 (ms)", "similar.p99_ms", "", None),
+    ("similar recall@20 vs brute force", "similar.recall@20", "≥ 0.95", lambda v: v >= 0.95),
+    ("fold-in p50 (ms)", "fold_in.p50_ms", "", None),
+    ("fold-in p99 (ms)", "fold_in.p99_ms", "≤ 100", lambda v: v <= 100),
+    ("not taken: MIPS-augmented HNSW recall@20, k = 20", "mips_index.k20.recall@20", "", None),
+    ("not taken: the same, top 200 re-ranked", "mips_index.k200.recall@20", "", None),
+)
+
+
+def render_datapath(results: dict[str, float | str]) -> str:
+    """The data-path benchmark with the datasets side by side and the issue's targets."""
+    datasets = sorted({key.split(".")[0] for key in results if key != "machine"}, reverse=True)
+    rows = [
+        "| | " + " | ".join(datasets) + " | target | met |",
+        "|---|" + "---|" * (len(datasets) + 2),
+    ]
+    for label, metric, target, test in DATAPATH_ROWS:
+        values = [results.get(f"{dataset}.{metric}") for dataset in datasets]
+        if all(v is None for v in values):
+            continue
+        cells = [_format(v) if v is not None else "—" for v in values]
+        met = ""
+        if test is not None:
+            met = "yes" if all(v is not None and test(float(v)) for v in values) else "no"
+        rows.append(f"| {label} | " + " | ".join(cells) + f" | {target} | {met} |")
+    machine = results.get("machine", "unknown machine")
+    return "\n".join(
+        [f"**{DATAPATH}** (`benchmarks/results/{DATAPATH}.json`; {machine})", "", *rows]
+    )
+
+
 def _replace_section(text: str, start: str, end: str, block: str) -> str:
     pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.DOTALL)
     if not pattern.search(text):
@@ -251,7 +309,9 @@ def _replace_section(text: str, start: str, end: str, block: str) -> str:
 def main() -> None:
     paths = sorted(RESULTS.glob("*.json"))
     tables = [
-        render_table(path.stem, json.loads(path.read_text(encoding="utf-8")))
+        (render_datapath if path.stem == DATAPATH else partial(render_table, path.stem))(
+            json.loads(path.read_text(encoding="utf-8"))
+        )
         for path in paths
         if not path.stem.startswith(QUALITY_PREFIX)
     ]

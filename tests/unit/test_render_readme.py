@@ -83,3 +83,23 @@ def test_targets_name_the_deciding_model_and_say_plainly_when_one_is_missed(
     tmall = next(line for line in lines if "purchases only" in line)
     assert "hr@10 1.25× buy-only" in tmall and tmall.endswith("| yes |")
     assert "15 minutes" in lines[-1]
+
+
+def test_datapath_table_puts_datasets_side_by_side_and_checks_targets(
+    render_readme: ModuleType,
+) -> None:
+    results: dict[str, float | str] = {
+        "tmall.export.ours.edges_per_s": 1_200_000.0,
+        "gowalla.export.ours.edges_per_s": 900_000.0,
+        "tmall.fold_in.p99_ms": 12.0,
+        "gowalla.fold_in.p99_ms": 30.0,
+        "machine": "2 CPU cores",
+    }
+
+    table = render_readme.render_datapath(results)
+
+    assert "| | tmall | gowalla | target | met |" in table
+    assert "| export, ours: edges/s | 1,200,000 | 900,000 | ≥ 1,000,000 | no |" in table
+    assert "| fold-in p99 (ms) | 12 | 30 | ≤ 100 | yes |" in table
+    assert "write-back" not in table  # not measured: no row
+    assert "2 CPU cores" in table

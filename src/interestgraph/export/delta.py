@@ -83,8 +83,8 @@ def export_delta(
     *,
     margin: timedelta = DEFAULT_MARGIN,
     edge_attributes: bool = False,
-    batch_size: int = 5000,
-    workers: int = 3,
+    batch_size: int = 2500,
+    workers: int = 2,
 ) -> ExportedGraph:
     """The nodes and edges changed since ``previous`` was exported.
 
