@@ -112,9 +112,10 @@ def write_graph(driver: Driver, spec: GraphSpec) -> None:
         """
         CREATE (:EmbeddingModel {id: $model_id, dimension: $dimension, active: true,
                                  user_norm_mean: $norm, trained_at: datetime(),
-                                 graph_at: datetime()})
+                                 graph_at: datetime(), items: $items})
         """,
         model_id=model_id,
+        items=sum(v is not None for v in spec.items.values()),
         dimension=DIM,
         norm=(
             sum(math.sqrt(dot(v, v)) for v in trained_users) / len(trained_users)

@@ -241,7 +241,8 @@ def test_recommendation_details_are_fetched_in_one_batched_query(graph: Api) -> 
     assert "errors" not in body
     assert len(body["data"]["user"]["recommendations"]) == 20
     assert graph.driver.queries.count(ITEM_DETAILS_QUERY) == 1
-    # get_user, recommend_items' status and search, the one details query: no query per item
+    # get_user, recommend_items' one read, the load of this graph's new model's item vectors,
+    # the one details query: no query per item
     assert len(graph.driver.queries) == 4
 
 

@@ -46,7 +46,8 @@ def recommend_context_query(seen_types: tuple[str, ...]) -> str:
 MATCH (u:User {{id: $user_id}})
 OPTIONAL MATCH (m:EmbeddingModel {{active: true}})
 WITH u, m ORDER BY m.trained_at DESC LIMIT 1
-RETURN u.embedding AS embedding, m.id AS model_id, {seen} AS seen
+RETURN u.embedding AS embedding, u.embedding_model AS user_model, m.id AS model_id,
+       m.trained_at AS trained_at, {seen} AS seen
 """
 
 

@@ -7,6 +7,7 @@ returns plain records; unknown ids raise ``NotFound``, missing embeddings ``NotT
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -97,14 +98,8 @@ def recommend_items(
     and the seen ids; a filter adds one read of the ids it admits.
     """
     _check_first(first)
-    context = _read_one(
-        driver, recommend_context_query(exclude.relationship_types), user_id=user_id
-    )
-    if context is None:
-        raise NotFound(f"no user with id '{user_id}'")
-    if context["embedding"] is None:
-        raise NotTrained(f"user '{user_id}' has no embedding yet: train and write back a model")
-    vectors = ITEM_VECTORS.get(driver, context["model_id"])
+    context = _recommend_context(driver, user_id, exclude)
+    vectors = ITEM_VECTORS.get(driver, context["model_id"], context["trained_at"])
     if vectors.matrix.shape[1] != len(context["embedding"]):
         raise NotTrained(
             f"user '{user_id}' has a vector of {len(context['embedding'])} dimensions, the "
@@ -117,6 +112,36 @@ def recommend_items(
         admitted[vectors.rows(_filter_ids(driver, item_filter))] = True
     admitted[vectors.rows(context["seen"])] = False
     return _top(vectors.ids, scores, admitted, first)
+
+
+MODEL_SWITCH_ATTEMPTS = 5
+MODEL_SWITCH_RETRY_S = 0.05
+
+
+def _recommend_context(driver: Driver, user_id: str, exclude: Exclude) -> Record:
+    """The user's vector, seen items and the active model, from one model only.
+
+    Neo4j isolates reads at read-committed, so a read racing a write-back's commit can find the
+    user's vector of one model and the active model node of the other (the test that polls a
+    write-back saw it). Such a read is made again; a user whose vector stays another model's
+    (from before models were recorded) is refused rather than scored against the wrong items.
+    """
+    query = recommend_context_query(exclude.relationship_types)
+    user_model = active = None
+    for attempt in range(MODEL_SWITCH_ATTEMPTS):
+        context = _read_one(driver, query, user_id=user_id)
+        if context is None:
+            raise NotFound(f"no user with id '{user_id}'")
+        if context["embedding"] is None:
+            raise NotTrained(f"user '{user_id}' has no embedding yet: train and write back a model")
+        if context["model_id"] is None or context["user_model"] == context["model_id"]:
+            return context
+        user_model, active = context["user_model"], context["model_id"]
+        time.sleep(MODEL_SWITCH_RETRY_S * (attempt + 1))
+    raise NotTrained(
+        f"user '{user_id}' has a vector of model {user_model}, not of the active {active}: "
+        "fold the user in or write back again"
+    )
 
 
 def _top(
