@@ -18,6 +18,9 @@ OPTIONS {indexConfig: {`vector.dimensions`: 64, `vector.similarity_function`: 'c
                       `vector.quantization.enabled`: false}};
 
 
+// One node per written-back model (serving/writeback.py): MERGE on the run id.
+CREATE CONSTRAINT embedding_model_id IF NOT EXISTS FOR (m:EmbeddingModel) REQUIRE m.id IS UNIQUE;
+
 // User vectors.
 CREATE VECTOR INDEX user_embedding IF NOT EXISTS
 FOR (u:User) ON u.embedding

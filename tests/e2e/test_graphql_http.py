@@ -271,3 +271,34 @@ def test_healthz(api: Api) -> None:
 
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+
+
+def test_filtered_recommendations_over_http(graph: Api) -> None:
+    body = graph.query(
+        """
+        query($filter: ItemFilter) {
+          user(id: "alice") {
+            recommendations(first: 4, filter: $filter) {
+              item { id brand { name } categories { id } } }
+          } }
+        """,
+        filter={"category": "Makeup", "brand": "bolt"},
+    )
+
+    assert "errors" not in body, body
+    found = body["data"]["user"]["recommendations"]
+    assert len(found) == 4
+    for recommendation in found:
+        item = recommendation["item"]
+        assert item["brand"]["name"] == "Bolt"
+        assert all(c["id"].startswith("Makeup > ") for c in item["categories"])
+        assert item["id"] not in PURCHASED
+
+
+def test_unknown_filter_category_is_not_found_over_http(graph: Api) -> None:
+    body = graph.query(
+        '{ user(id: "alice") { recommendations(filter: {category: "Nope"}) { score } } }'
+    )
+
+    assert body["errors"][0]["extensions"] == {"code": "NOT_FOUND"}
+    assert "no category with id 'Nope'" in body["errors"][0]["message"]

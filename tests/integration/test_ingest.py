@@ -75,9 +75,15 @@ def test_schema_applies_twice(empty_db: Driver) -> None:
     assert apply_schema(empty_db) == 23
     wait_for_indexes(empty_db, timeout_s=60)
     constraints, _, _ = empty_db.execute_query("SHOW CONSTRAINTS YIELD name RETURN name")
-    assert {"user_id", "item_id", "category_id", "brand_id", "ingest_chunk_id", "topic_id"} <= {
-        r["name"] for r in constraints
-    }
+    assert {
+        "user_id",
+        "item_id",
+        "category_id",
+        "brand_id",
+        "ingest_chunk_id",
+        "topic_id",
+        "embedding_model_id",
+    } <= {r["name"] for r in constraints}
     vectors, _, _ = empty_db.execute_query(
         "SHOW VECTOR INDEXES YIELD name, labelsOrTypes, properties, options "
         "RETURN name, labelsOrTypes[0] AS label, properties[0] AS property, "
