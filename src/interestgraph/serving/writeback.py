@@ -5,9 +5,11 @@ batched ``UNWIND`` queries. All batches, the removal of vectors left from the ol
 the export did not see) and the switch of the active ``(:EmbeddingModel)`` run in ONE write
 transaction, so a failed write leaves the old model whole. Neo4j reads at read-committed: a read
 racing the commit can see part of it, so readers go by model id (serving/recommend.py and
-serving/item_vectors.py never score one model's user vector against another's items). A vector index silently skips vectors of another dimension, so the indexes are
-(re)created with the model's dimension before the transaction (a new dimension drops the old
-index first: similarity queries fail until it is rebuilt) and checked again after.
+serving/item_vectors.py never score one model's user vector against another's items).
+
+A vector index silently skips vectors of another dimension, so the indexes are (re)created with
+the model's dimension before the transaction (a new dimension drops the old index first:
+similarity queries fail until it is rebuilt) and checked again after.
 
 ``recommendations`` scores items exactly in process (serving/item_vectors.py: no vector index
 ranks by inner product); the vector indexes serve ``similar`` items and users.
