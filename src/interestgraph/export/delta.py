@@ -23,7 +23,6 @@ from datetime import timedelta
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import torch
 from neo4j import Driver
 from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
@@ -32,7 +31,7 @@ from torch_geometric.data import HeteroData
 
 from interestgraph.errors import BadInput, DatabaseUnavailable, InterestGraphError
 from interestgraph.export.graph_spec import BEHAVIOURS, EDGES, NODES, EdgeSpec, NodeSpec
-from interestgraph.export.pages import read_one
+from interestgraph.export.pages import id_index, read_one
 from interestgraph.export.training_graph import (
     SERVER_TIME_QUERY,
     ExportedGraph,
@@ -149,8 +148,8 @@ def export_delta(
         source_type, _, target_type = edge_type
         store = local.data[edge_type]
         # local index -> index in `ids`
-        to_source = pd.Index(ids[source_type]).get_indexer(pd.Index(local.ids[source_type]))
-        to_target = pd.Index(ids[target_type]).get_indexer(pd.Index(local.ids[target_type]))
+        to_source = id_index(ids[source_type]).get_indexer(id_index(local.ids[source_type]))
+        to_target = id_index(ids[target_type]).get_indexer(id_index(local.ids[target_type]))
         edge_index = store.edge_index.numpy()
         source = to_source[edge_index[0]].astype(np.int64)
         target = to_target[edge_index[1]].astype(np.int64)

@@ -9,10 +9,11 @@ pages are held at a time, so memory is bounded by the page size, not by the grap
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
+import pandas as pd
 from neo4j import Driver, Record, RoutingControl
 
 from interestgraph.export.graph_spec import NodeSpec, node_ids_query
@@ -60,3 +61,10 @@ def ordered_map(fn: Callable[[T], R], inputs: Iterable[T], workers: int) -> Iter
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
+
+
+def id_index(ids: Sequence[str]) -> pd.Index:
+    """A hash index over node ids for ``get_indexer`` lookups, of object dtype: pandas' default
+    for strings (pyarrow) looks up 4.5× slower (0.22 s against 0.05 s for 874 k ids in a
+    12 k-id index, measured)."""
+    return pd.Index(ids, dtype=object)

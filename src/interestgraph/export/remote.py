@@ -48,7 +48,7 @@ from interestgraph.export.graph_spec import (
     edge_count_query,
     edge_page_query,
 )
-from interestgraph.export.pages import all_node_ids, chunks, read_one
+from interestgraph.export.pages import all_node_ids, chunks, id_index, read_one
 
 __all__ = [
     "REVERSE_PREFIX",
@@ -179,12 +179,12 @@ class Neo4jGraphStore(GraphStore):
         segments: list[np.ndarray[Any, Any]] = []
         for page in chunks(unique.tolist(), self.batch_size):
             record = read_one(self.driver, query, ids=[dst_ids[i] for i in page])
-            found = self._lookups[dst_type].get_indexer(pd.Index(record["ids"]))
+            found = self._lookups[dst_type].get_indexer(id_index(record["ids"]))
             positions = np.searchsorted(unique.numpy(), found)  # unique is sorted
             lengths = np.fromiter(map(len, record["neighbours"]), np.int64, len(found))
             flat = list(chain.from_iterable(record["neighbours"]))
             src = (
-                self._lookups[src_type].get_indexer(pd.Index(flat))
+                self._lookups[src_type].get_indexer(id_index(flat))
                 if flat
                 else np.zeros(0, np.int64)
             )
@@ -223,9 +223,9 @@ class Neo4jGraphStore(GraphStore):
             record = read_one(self.driver, query, ids=page)
             targets: list[list[str]] = record["targets"]
             lengths = np.fromiter(map(len, targets), np.int64, len(targets))
-            source = np.repeat(source_lookup.get_indexer(pd.Index(record["sources"])), lengths)
+            source = np.repeat(source_lookup.get_indexer(id_index(record["sources"])), lengths)
             flat = list(chain.from_iterable(targets))
-            target = target_lookup.get_indexer(pd.Index(flat)) if flat else np.zeros(0, np.int64)
+            target = target_lookup.get_indexer(id_index(flat)) if flat else np.zeros(0, np.int64)
             keep = (source >= 0) & (target >= 0)
             rows.append(source[keep].astype(np.int64))
             cols.append(target[keep].astype(np.int64))
@@ -687,7 +687,7 @@ def _positions_of(values: Tensor, targets: Tensor) -> Tensor:
 
 
 def _lookup(ids: Sequence[str], node_type: str) -> pd.Index:
-    lookup = pd.Index(list(ids))
+    lookup = id_index(list(ids))
     if not lookup.is_unique:
         raise BadInput(f"duplicate {node_type} ids")
     return lookup

@@ -38,7 +38,7 @@ from interestgraph.export.graph_spec import (
     edge_page_query,
     exported_attrs,
 )
-from interestgraph.export.pages import all_node_ids, chunks, ordered_map, read_one
+from interestgraph.export.pages import all_node_ids, chunks, id_index, ordered_map, read_one
 
 __all__ = [
     "IN_CATEGORY",
@@ -134,7 +134,7 @@ class ExportedGraph:
 
     def lookup(self, node_type: str) -> pd.Index:
         """A hash index from id to index for ``node_type``, for vectorised lookups."""
-        return pd.Index(self.ids[node_type])
+        return id_index(self.ids[node_type])
 
     def num_edges(self) -> int:
         return sum(int(self.data[t].edge_index.size(1)) for t in self.data.edge_types)
@@ -334,9 +334,9 @@ def _page_arrays(
     targets: list[list[str]] = record["targets"]
     lengths = np.fromiter(map(len, targets), dtype=np.int64, count=len(targets))
     total = int(lengths.sum())
-    source = np.repeat(source_lookup.get_indexer(pd.Index(record["sources"])), lengths)
+    source = np.repeat(source_lookup.get_indexer(id_index(record["sources"])), lengths)
     flat = list(chain.from_iterable(targets))
-    target = target_lookup.get_indexer(pd.Index(flat)) if flat else np.zeros(0, np.int64)
+    target = target_lookup.get_indexer(id_index(flat)) if flat else np.zeros(0, np.int64)
     columns = {
         a.name: np.fromiter(chain.from_iterable(record[a.name]), dtype=a.dtype, count=total)
         for a in attrs
@@ -366,7 +366,7 @@ def _item_text_features(
         record = read_one(driver, ITEM_TEXT_QUERY, ids=ids)
         present = [(s, v) for s, (v,) in zip(record["sources"], record["vectors"], strict=True)]
         present = [(s, v) for s, v in present if v is not None]
-        rows = item_lookup.get_indexer(pd.Index([s for s, _ in present]))
+        rows = item_lookup.get_indexer(id_index([s for s, _ in present]))
         return rows.astype(np.int64), [v for _, v in present]
 
     pages = list(ordered_map(page, chunks(item_ids, batch_size), workers))
@@ -387,7 +387,7 @@ def _item_text_features(
 
 def _lookup(ids: list[str], node_type: str) -> pd.Index:
     """A hash index over sorted ids; duplicates would make indices ambiguous."""
-    lookup = pd.Index(ids)
+    lookup = id_index(ids)
     if not lookup.is_unique:
         raise BadInput(f"duplicate {node_type} ids: apply the schema (unique constraints) first")
     return lookup

@@ -25,6 +25,7 @@ import pandas as pd
 from neo4j import Driver, RoutingControl
 
 from interestgraph.errors import NotTrained
+from interestgraph.export.pages import id_index
 
 LOAD_QUERY = """
 OPTIONAL MATCH (m:EmbeddingModel {id: $model_id})
@@ -54,7 +55,7 @@ class ItemVectors:
 
     def rows(self, ids: list[str]) -> np.ndarray:
         """Row numbers of those ``ids`` that have a vector."""
-        positions = self.lookup.get_indexer(pd.Index(ids)) if ids else np.zeros(0, np.int64)
+        positions = self.lookup.get_indexer(id_index(ids)) if ids else np.zeros(0, np.int64)
         return positions[positions >= 0]
 
 
@@ -80,7 +81,7 @@ def load_item_vectors(driver: Driver, model_id: str | None) -> ItemVectors:
     ids: list[str] = records[0]["ids"]
     vectors = records[0]["vectors"]
     matrix = np.asarray(vectors, dtype=np.float32) if ids else np.zeros((0, 0), np.float32)
-    return ItemVectors(model_id, ids, pd.Index(ids), matrix)
+    return ItemVectors(model_id, ids, id_index(ids), matrix)
 
 
 class ItemVectorCache:
