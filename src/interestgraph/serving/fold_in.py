@@ -28,18 +28,21 @@ from interestgraph.export.graph_spec import BEHAVIOURS
 from interestgraph.serving.writeback import active_model
 
 BEHAVIOUR_TYPES = [edge.rel for edge in BEHAVIOURS]
+_BEHAVIOUR_PATTERN = "|".join(BEHAVIOUR_TYPES)
 
-FOLD_IN_READ_QUERY = """
-MATCH (u:User {id: $user_id})
-OPTIONAL MATCH (m:EmbeddingModel {active: true})
+# The patterns name their types (from graph_spec, never from input): the user's expansion reads
+# only behaviour relationships, and the item's degree comes from the degree store.
+FOLD_IN_READ_QUERY = f"""
+MATCH (u:User {{id: $user_id}})
+OPTIONAL MATCH (m:EmbeddingModel {{active: true}})
 WITH u, m ORDER BY m.trained_at DESC LIMIT 1
 RETURN m.id AS model_id, m.dimension AS dimension, m.user_norm_mean AS norm,
-       COLLECT {
-         MATCH (u)-[r]->(i:Item)
-         WHERE type(r) IN $behaviours AND i.embedding IS NOT NULL
+       COLLECT {{
+         MATCH (u)-[:{_BEHAVIOUR_PATTERN}]->(i:Item)
+         WHERE i.embedding IS NOT NULL
          WITH DISTINCT i
-         RETURN [i.embedding, COUNT { (i)<-[:VIEWED|CLICKED|ADDED_TO_CART|PURCHASED|RATED]-() }]
-       } AS items
+         RETURN [i.embedding, COUNT {{ (i)<-[:{_BEHAVIOUR_PATTERN}]-() }}]
+       }} AS items
 """
 
 FOLD_IN_WRITE_QUERY = """
@@ -86,7 +89,7 @@ def fold_in_user(driver: Driver, user_id: str) -> FoldInResult:
     started = time.perf_counter()
 
     def fold(tx: ManagedTransaction) -> tuple[str, int]:
-        record = tx.run(FOLD_IN_READ_QUERY, user_id=user_id, behaviours=BEHAVIOUR_TYPES).single()
+        record = tx.run(FOLD_IN_READ_QUERY, user_id=user_id).single()
         if record is None:
             raise NotFound(f"no user with id '{user_id}'")
         if record["model_id"] is None:
