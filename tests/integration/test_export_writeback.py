@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 import torch
@@ -11,7 +12,7 @@ from neo4j import Driver
 from neo4j.time import DateTime
 
 from interestgraph.errors import BadInput, InterestGraphError, NotTrained
-from interestgraph.export import ExportedGraph, export_training_graph
+from interestgraph.export import ExportedGraph, export_training_graph, training_graph
 from interestgraph.export.training_graph import IN_CATEGORY, MADE_BY, PURCHASED, SUBCATEGORY_OF
 from interestgraph.pipeline import split_exported
 from interestgraph.serving.recommend import Exclude, recommend_items
@@ -158,6 +159,74 @@ def test_indices_and_edge_order_are_stable_across_exports(graph: Driver) -> None
     for edge_type in first.data.edge_types:
         assert torch.equal(first.data[edge_type].edge_index, second.data[edge_type].edge_index)
     assert torch.equal(first.data[PURCHASED].time, second.data[PURCHASED].time)
+
+
+def _during_edge_pass(monkeypatch: pytest.MonkeyPatch, change: Callable[[], None]) -> None:
+    """Run ``change`` after the export's node pass, before its edge pages are read."""
+    read_edges = training_graph._export_edges
+
+    def changed_then_read(*args: Any, **kwargs: Any) -> set[str]:
+        change()
+        return read_edges(*args, **kwargs)
+
+    monkeypatch.setattr(training_graph, "_export_edges", changed_then_read)
+
+
+def test_an_edge_to_a_node_created_during_the_export_fails_it(
+    graph: Driver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _during_edge_pass(
+        monkeypatch,
+        lambda: graph.execute_query(
+            "MATCH (u:User {id: 'u0'}) CREATE (u)-[:PURCHASED {last_seq: 0}]->(:Item {id: 'i9'})"
+        ),
+    )
+
+    with pytest.raises(InterestGraphError, match="graph changed during the export"):
+        export_training_graph(graph)
+
+
+def test_a_node_replaced_under_a_reused_internal_id_fails_the_export(
+    graph: Driver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Edge pages return internal ids, which Neo4j hands to new nodes after a delete. An item
+    deleted and another created with its internal id must not take over the old index."""
+    (old_key,) = graph.execute_query("MATCH (i:Item {id: 'i4'}) RETURN id(i) AS k").records[0]
+    reused: list[int] = []
+
+    def replace_i4() -> None:
+        graph.execute_query("MATCH (i:Item {id: 'i4'}) DETACH DELETE i")
+        for attempt in range(200):  # freed ids come back once no transaction can see them
+            records = graph.execute_query(
+                "CREATE (i:Item {id: $id}) RETURN id(i) AS k", id=f"new{attempt}"
+            ).records
+            if records[0]["k"] == old_key:
+                reused.append(attempt)
+                graph.execute_query(
+                    "MATCH (u:User {id: 'u0'}), (i:Item {id: $id}) "
+                    "CREATE (u)-[:PURCHASED {last_seq: 0}]->(i)",
+                    id=f"new{attempt}",
+                )
+                return
+
+    _during_edge_pass(monkeypatch, replace_i4)
+
+    with pytest.raises(InterestGraphError, match="deleted and others created in their place"):
+        export_training_graph(graph)
+    assert reused, "Neo4j did not reuse the deleted item's internal id: the test proves nothing"
+
+
+def test_nodes_deleted_during_the_export_leave_with_their_edges(
+    graph: Driver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _during_edge_pass(
+        monkeypatch, lambda: graph.execute_query("MATCH (i:Item {id: 'i5'}) DETACH DELETE i")
+    )
+
+    exported = export_training_graph(graph)
+
+    assert "i5" in exported.item_ids  # read in the node pass
+    assert all(item != "i5" for _, item in _edges(exported, PURCHASED))
 
 
 @pytest.mark.parametrize("batch_size", [2, 10000])

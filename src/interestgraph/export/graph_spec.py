@@ -100,11 +100,21 @@ def edge_count_query(edge: EdgeSpec) -> str:
 
 
 def node_ids_query(node: NodeSpec) -> str:
-    """One record per page of ``node``'s ids above ``$after``, and the page's last id."""
+    """One record per page of ``node``'s ids above ``$after``: the ids in Neo4j's order and
+    each node's internal id (``keys``), which edge pages of an export return for targets."""
     return (
         f"MATCH (n:{node.label}) WHERE n.id > $after "
-        "WITH n.id AS id ORDER BY id LIMIT $limit "
-        "RETURN collect(id) AS ids"
+        "WITH n, n.id AS id ORDER BY id LIMIT $limit "
+        "RETURN collect(id) AS ids, collect(id(n)) AS keys"
+    )
+
+
+def node_keys_query(node: NodeSpec) -> str:
+    """The internal ids of the nodes of ``node``'s label with the ids in ``$ids`` (those that
+    exist), for exports of a scope that names its nodes."""
+    return (
+        f"UNWIND $ids AS id MATCH (n:{node.label} {{id: id}}) "
+        "RETURN collect(n.id) AS ids, collect(id(n)) AS keys"
     )
 
 
@@ -120,12 +130,16 @@ def edge_page_query(
     *,
     window: bool = False,
     changed: bool = False,
+    target_keys: bool = False,
 ) -> str:
     """One record for the source ids in ``$ids``: per source, the ids of its targets and one
     list per attribute in ``attrs``.
 
     ``window`` keeps behaviour edges whose events overlap ``[$since, $until)`` (by
     ``first_at``/``last_at``); ``changed`` keeps edges changed at or after ``$changed_since``.
+    ``target_keys`` returns the targets' internal ids instead of their ``id`` strings: the
+    server then reads no property of a target (an export's largest server-side cost), and the
+    client decodes integers, not strings.
     """
     conditions = []
     if window:
@@ -141,7 +155,7 @@ def edge_page_query(
         "CALL (s) { "
         f"MATCH (s)-[r:{edge.rel}]->(t:{edge.target.label}) "
         f"{where}"
-        f"RETURN collect(t.id) AS targets{collects} "
+        f"RETURN collect({'id(t)' if target_keys else 't.id'}) AS targets{collects} "
         "} "
         f"RETURN collect(s.id) AS sources, collect(targets) AS targets{outer}"
     )

@@ -14,7 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import pandas as pd
-from neo4j import Driver, Record, RoutingControl
+from neo4j import READ_ACCESS, Driver, NotificationDisabledClassification, Record
 
 from interestgraph.export.graph_spec import NodeSpec, node_ids_query
 
@@ -22,25 +22,40 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
+# Exports read targets by internal id: `id()` is deprecated (without a replacement that is as
+# cheap: `elementId()` is a string), and each query would log that notification.
+_QUIET = [
+    NotificationDisabledClassification.UNRECOGNIZED,
+    NotificationDisabledClassification.DEPRECATION,
+]
+
+
 def read_one(driver: Driver, query: str, **parameters: Any) -> Record:
-    """The single record of an aggregating read."""
-    records, _, _ = driver.execute_query(
-        query, parameters_=parameters, routing_=RoutingControl.READ
-    )
-    return records[0]
+    """The single record of an aggregating read (retried on transient errors)."""
+    with driver.session(
+        default_access_mode=READ_ACCESS, notifications_disabled_classifications=_QUIET
+    ) as session:
+        return session.execute_read(lambda tx: tx.run(query, parameters).single(strict=True))
 
 
 def all_node_ids(driver: Driver, node: NodeSpec, batch_size: int) -> list[str]:
     """Every id of ``node``'s label, in Neo4j's string order, one page per query."""
+    return all_node_keys(driver, node, batch_size)[0]
+
+
+def all_node_keys(driver: Driver, node: NodeSpec, batch_size: int) -> tuple[list[str], list[int]]:
+    """Every id of ``node``'s label, in Neo4j's string order, and each node's internal id."""
     ids: list[str] = []
+    keys: list[int] = []
     after = ""
     query = node_ids_query(node)
     while True:
-        page: list[str] = read_one(driver, query, after=after, limit=batch_size)["ids"]
-        if not page:
-            return ids
-        ids.extend(page)
-        after = page[-1]
+        record = read_one(driver, query, after=after, limit=batch_size)
+        if not record["ids"]:
+            return ids, keys
+        ids.extend(record["ids"])
+        keys.extend(record["keys"])
+        after = ids[-1]
 
 
 def chunks(values: list[T], size: int) -> Iterator[list[T]]:

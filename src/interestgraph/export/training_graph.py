@@ -1,11 +1,19 @@
 """Streams the interest graph, or a part of it, out of Neo4j into a PyG ``HeteroData``.
 
 Bolt decoding in Python is the cost of an export, so no query returns a record per edge: the
-node pass pages through each label's ids, then every edge query takes a page of source ids and
-returns one record holding, per source, the list of its target ids and one list per edge
-attribute. Each page becomes numpy arrays at once (one vectorised pandas lookup turns ids into
-indices, one lexsort orders the page), so the Python objects alive at a time are those of the
-pages in flight; two pages are fetched concurrently (export/pages.py).
+node pass pages through each label's ids with their internal node ids, then every edge query
+takes a page of source ids and returns one record holding, per source, the list of its targets'
+internal ids and one list per edge attribute. Each page becomes numpy arrays at once (a
+vectorised search turns internal ids into indices, one lexsort orders the page), so the Python
+objects alive at a time are those of the pages in flight; two pages are fetched concurrently
+(export/pages.py).
+
+Targets travel as internal ids because reading each target's ``id`` string was the export's
+largest cost on the server, and decoding it the largest on the client. Neo4j reuses the internal
+id of a deleted node, so after the edges the export reads the internal ids of every target label
+again: an internal id that names another node than at the start (a node deleted and another
+created during the export) fails the export as "the graph changed", as an edge to a node the
+export has not seen does; nothing is mapped to the wrong node silently.
 """
 
 from __future__ import annotations
@@ -34,11 +42,13 @@ from interestgraph.export.graph_spec import (
     SUBCATEGORY_OF,
     EdgeAttr,
     EdgeSpec,
+    NodeSpec,
     edge_count_query,
     edge_page_query,
     exported_attrs,
+    node_keys_query,
 )
-from interestgraph.export.pages import all_node_ids, chunks, id_index, ordered_map, read_one
+from interestgraph.export.pages import all_node_keys, chunks, id_index, ordered_map, read_one
 
 __all__ = [
     "IN_CATEGORY",
@@ -188,26 +198,25 @@ def export_training_graph(
     scope = scope or Scope()
     try:
         exported_at: DateTime = read_one(driver, SERVER_TIME_QUERY)["now"]
-        ids = {
-            node.node_type: sorted(scope.nodes[node.node_type])
-            if node.node_type in scope.nodes
-            else sorted(all_node_ids(driver, node, batch_size))
-            for node in NODES
-        }
+        nodes = {node.node_type: _NodeKeys.read(driver, node, scope, batch_size) for node in NODES}
+        ids = {node_type: keys.ids for node_type, keys in nodes.items()}
         lookups = {node_type: _lookup(values, node_type) for node_type, values in ids.items()}
         data = HeteroData()
         for node_type, values in ids.items():
             data[node_type].num_nodes = len(values)
-        _export_edges(
+        targets = _export_edges(
             driver,
             data,
-            ids,
+            nodes,
             lookups,
             scope,
             edge_attributes=edge_attributes,
             batch_size=batch_size,
             workers=workers,
         )
+        for node in NODES:
+            if node.node_type in targets:
+                nodes[node.node_type].check_unchanged(driver, node, scope, batch_size)
         if text_features:
             data["item"].x, data["item"].has_text = _item_text_features(
                 driver, ids["item"], lookups["item"], batch_size, workers
@@ -220,6 +229,72 @@ def export_training_graph(
 
 
 @dataclass(frozen=True)
+class _NodeKeys:
+    """A node type's ids in index order, and the internal id of each (-1: not in the graph, for
+    ids a scope names)."""
+
+    ids: list[str]
+    keys: np.ndarray[Any, Any]
+
+    @classmethod
+    def read(cls, driver: Driver, node: NodeSpec, scope: Scope, batch_size: int) -> _NodeKeys:
+        """The ids of ``scope`` (all of the label's when the scope does not name them), sorted
+        in Python's string order, with their internal ids."""
+        named = scope.nodes.get(node.node_type)
+        if named is None:
+            found, keys = all_node_keys(driver, node, batch_size)
+        else:
+            found, keys = [], []
+            query = node_keys_query(node)
+            for page in chunks(sorted(set(named)), batch_size):
+                record = read_one(driver, query, ids=page)
+                found.extend(record["ids"])
+                keys.extend(record["keys"])
+        key_of = dict(zip(found, keys, strict=True))
+        if len(key_of) < len(found):
+            raise BadInput(
+                f"duplicate {node.node_type} ids: apply the schema (unique constraints) first"
+            )
+        ids = sorted(key_of) if named is None else sorted(named)
+        return cls(ids, np.fromiter((key_of.get(i, -1) for i in ids), np.int64, len(ids)))
+
+    @cached_property
+    def _sorted(self) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+        present = np.flatnonzero(self.keys >= 0)
+        order = np.argsort(self.keys[present], kind="stable")
+        return self.keys[present][order], present[order]
+
+    def indices(self, keys: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        """The index of each internal id, -1 for those of nodes outside the export."""
+        known, rows = self._sorted
+        if not len(known):
+            return np.full(len(keys), -1, np.int64)
+        at = np.minimum(np.searchsorted(known, keys), len(known) - 1)
+        return np.where(known[at] == keys, rows[at], -1)
+
+    def check_unchanged(
+        self, driver: Driver, node: NodeSpec, scope: Scope, batch_size: int
+    ) -> None:
+        """Fail when an internal id read at the start now names another node (module docstring).
+
+        Nodes deleted or created since are no reason to fail: their edges were either read or
+        not, as with any read-committed read.
+        """
+        now = _NodeKeys.read(driver, node, scope, batch_size)
+        id_now = dict(zip(now.keys.tolist(), now.ids, strict=True))
+        replaced = sum(
+            1
+            for key, node_id in zip(self.keys.tolist(), self.ids, strict=True)
+            if key >= 0 and id_now.get(key, node_id) != node_id
+        )
+        if replaced:
+            raise InterestGraphError(
+                f"the graph changed during the export ({replaced} {node.plural} deleted and "
+                "others created in their place): retry"
+            )
+
+
+@dataclass(frozen=True)
 class _EdgeReader:
     """How to read one edge type's pages: its query, parameters and id lookups."""
 
@@ -228,7 +303,7 @@ class _EdgeReader:
     query: str
     params: dict[str, Any]
     source_lookup: pd.Index
-    target_lookup: pd.Index
+    targets: _NodeKeys
     strict: bool
 
     @classmethod
@@ -236,6 +311,7 @@ class _EdgeReader:
         cls,
         edge: EdgeSpec,
         attrs: tuple[EdgeAttr, ...],
+        nodes: dict[str, _NodeKeys],
         lookups: dict[str, pd.Index],
         scope: Scope,
     ) -> _EdgeReader:
@@ -249,18 +325,22 @@ class _EdgeReader:
             edge=edge,
             attrs=attrs,
             query=edge_page_query(
-                edge, attrs, window=window, changed=scope.changed_since is not None
+                edge,
+                attrs,
+                window=window,
+                changed=scope.changed_since is not None,
+                target_keys=True,
             ),
             params=params,
             source_lookup=lookups[edge.source.node_type],
-            target_lookup=lookups[edge.target.node_type],
+            targets=nodes[edge.target.node_type],
             strict=scope.is_whole_graph,
         )
 
     def read(self, driver: Driver, source_ids: list[str]) -> dict[str, np.ndarray[Any, Any]]:
         record = read_one(driver, self.query, ids=source_ids, **self.params)
         return _page_arrays(
-            record, self.edge, self.attrs, self.source_lookup, self.target_lookup, self.strict
+            record, self.edge, self.attrs, self.source_lookup, self.targets, self.strict
         )
 
     def store(self, data: HeteroData, pages: list[dict[str, np.ndarray[Any, Any]]]) -> None:
@@ -285,25 +365,25 @@ class _EdgeReader:
 def _export_edges(
     driver: Driver,
     data: HeteroData,
-    ids: dict[str, list[str]],
+    nodes: dict[str, _NodeKeys],
     lookups: dict[str, pd.Index],
     scope: Scope,
     *,
     edge_attributes: bool,
     batch_size: int,
     workers: int,
-) -> None:
+) -> set[str]:
     """Fill every edge type of ``data``: the pages of all types go through one pool, so small
-    types do not leave a worker idle."""
+    types do not leave a worker idle. Returns the node types some edge read led to."""
     readers = [
-        _EdgeReader.plan(edge, exported_attrs(edge, edge_attributes), lookups, scope)
+        _EdgeReader.plan(edge, exported_attrs(edge, edge_attributes), nodes, lookups, scope)
         for edge in EDGES
     ]
     present = [r for r in readers if read_one(driver, edge_count_query(r.edge))["n"] > 0]
     tasks = [
         (reader, page)
         for reader in present
-        for page in chunks(ids[reader.edge.source.node_type], batch_size)
+        for page in chunks(nodes[reader.edge.source.node_type].ids, batch_size)
     ]
     pages: dict[tuple[str, str, str], list[dict[str, np.ndarray[Any, Any]]]] = {
         r.edge.edge_type: [] for r in readers
@@ -316,6 +396,7 @@ def _export_edges(
         pages[reader.edge.edge_type].append(arrays)
     for reader in readers:
         reader.store(data, pages[reader.edge.edge_type])
+    return {reader.edge.target.node_type for reader in present}
 
 
 def _page_arrays(
@@ -323,7 +404,7 @@ def _page_arrays(
     edge: EdgeSpec,
     attrs: tuple[EdgeAttr, ...],
     source_lookup: pd.Index,
-    target_lookup: pd.Index,
+    targets: _NodeKeys,
     strict: bool,
 ) -> dict[str, np.ndarray[Any, Any]]:
     """One page's edges as index arrays sorted by (source, target), with their attributes.
@@ -331,12 +412,13 @@ def _page_arrays(
     ``strict``: a target outside the export means the graph changed under a whole-graph export;
     otherwise such edges leave the scope and are dropped.
     """
-    targets: list[list[str]] = record["targets"]
-    lengths = np.fromiter(map(len, targets), dtype=np.int64, count=len(targets))
+    target_keys: list[list[int]] = record["targets"]
+    lengths = np.fromiter(map(len, target_keys), dtype=np.int64, count=len(target_keys))
     total = int(lengths.sum())
     source = np.repeat(source_lookup.get_indexer(id_index(record["sources"])), lengths)
-    flat = list(chain.from_iterable(targets))
-    target = target_lookup.get_indexer(id_index(flat)) if flat else np.zeros(0, np.int64)
+    target = targets.indices(
+        np.fromiter(chain.from_iterable(target_keys), dtype=np.int64, count=total)
+    )
     columns = {
         a.name: np.fromiter(chain.from_iterable(record[a.name]), dtype=a.dtype, count=total)
         for a in attrs
