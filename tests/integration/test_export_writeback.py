@@ -216,6 +216,24 @@ def test_a_node_replaced_under_a_reused_internal_id_fails_the_export(
     assert reused, "Neo4j did not reuse the deleted item's internal id: the test proves nothing"
 
 
+def test_edges_to_nodes_of_another_label_are_left_out(graph: Driver) -> None:
+    """The edge queries leave out the target label the graph model fixes; such edges still do
+    not reach the export, nor fail it."""
+    graph.execute_query(
+        "MATCH (u:User {id: 'u1'}), (c:Category {id: 'Makeup'}) "
+        "CREATE (u)-[:PURCHASED {last_seq: 9}]->(c), (u)-[:PURCHASED {last_seq: 8}]->(:Shop)"
+    )
+
+    exported = export_training_graph(graph)
+
+    purchased = exported.data[PURCHASED]
+    with_order = {
+        (exported.user_ids[u], exported.item_ids[i], t)
+        for (u, i), t in zip(purchased.edge_index.T.tolist(), purchased.time.tolist(), strict=True)
+    }
+    assert with_order == set(PURCHASES)
+
+
 def test_nodes_deleted_during_the_export_leave_with_their_edges(
     graph: Driver, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -86,6 +86,11 @@ EDGES = (
     EdgeSpec(USER, "FOLLOWS", USER),
 )
 EDGES_BY_TYPE = {edge.edge_type: edge for edge in EDGES}
+# The labels each relationship type ends at (INTERESTED_IN: three).
+TARGET_LABELS = {
+    rel: frozenset(edge.target.label for edge in EDGES if edge.rel == rel)
+    for rel in {edge.rel for edge in EDGES}
+}
 
 PURCHASED = BEHAVIOURS[0].edge_type
 IN_CATEGORY = ("item", "in_category", "category")
@@ -139,7 +144,10 @@ def edge_page_query(
     ``first_at``/``last_at``); ``changed`` keeps edges changed at or after ``$changed_since``.
     ``target_keys`` returns the targets' internal ids instead of their ``id`` strings: the
     server then reads no property of a target (an export's largest server-side cost), and the
-    client decodes integers, not strings.
+    client decodes integers, not strings. Where the graph model gives the relationship type one
+    target label, the pattern then leaves the label out (its check cost 10-20 % of the server's
+    time on Tmall's views): the caller maps internal ids through that label's nodes only and
+    leaves out edges to nodes of another label, as the label in the pattern would.
     """
     conditions = []
     if window:
@@ -147,13 +155,15 @@ def edge_page_query(
     if changed:
         conditions.append("r.changed_at >= $changed_since")
     where = f"WHERE {' AND '.join(conditions)} " if conditions else ""
+    unlabelled = target_keys and len(TARGET_LABELS[edge.rel]) == 1
+    target_label = "" if unlabelled else f":{edge.target.label}"
     collects = "".join(f", collect({a.expression}) AS {a.name}" for a in attrs)
     outer = "".join(f", collect({a.name}) AS {a.name}" for a in attrs)
     return (
         "UNWIND $ids AS id "
         f"MATCH (s:{edge.source.label} {{id: id}}) "
         "CALL (s) { "
-        f"MATCH (s)-[r:{edge.rel}]->(t:{edge.target.label}) "
+        f"MATCH (s)-[r:{edge.rel}]->(t{target_label}) "
         f"{where}"
         f"RETURN collect({'id(t)' if target_keys else 't.id'}) AS targets{collects} "
         "} "

@@ -338,10 +338,20 @@ class _EdgeReader:
         )
 
     def read(self, driver: Driver, source_ids: list[str]) -> dict[str, np.ndarray[Any, Any]]:
+        """One page's edges. In a whole-graph export, a target of the edge's label that the node
+        pass did not read means the graph changed; targets of other labels (edges outside the
+        graph model, which the query does not filter: export/graph_spec.py) are left out."""
         record = read_one(driver, self.query, ids=source_ids, **self.params)
-        return _page_arrays(
-            record, self.edge, self.attrs, self.source_lookup, self.targets, self.strict
-        )
+        arrays, unseen = _page_arrays(record, self.attrs, self.source_lookup, self.targets)
+        if self.strict and unseen.size:
+            label = self.edge.target.label
+            labelled = read_one(driver, _labelled_count_query(label), keys=unseen.tolist())["n"]
+            if labelled:
+                raise InterestGraphError(
+                    f"the graph changed during the export ({labelled} :{label} nodes that "
+                    f"{self.edge.rel} edges lead to were created since it began): retry"
+                )
+        return arrays
 
     def store(self, data: HeteroData, pages: list[dict[str, np.ndarray[Any, Any]]]) -> None:
         """Concatenate the pages (each sorted, in source order) into ``data``."""
@@ -399,44 +409,40 @@ def _export_edges(
     return {reader.edge.target.node_type for reader in present}
 
 
+def _labelled_count_query(label: str) -> str:
+    return f"UNWIND $keys AS k MATCH (n:{label}) WHERE id(n) = k RETURN count(n) AS n"
+
+
 def _page_arrays(
     record: Any,
-    edge: EdgeSpec,
     attrs: tuple[EdgeAttr, ...],
     source_lookup: pd.Index,
     targets: _NodeKeys,
-    strict: bool,
-) -> dict[str, np.ndarray[Any, Any]]:
-    """One page's edges as index arrays sorted by (source, target), with their attributes.
-
-    ``strict``: a target outside the export means the graph changed under a whole-graph export;
-    otherwise such edges leave the scope and are dropped.
-    """
+) -> tuple[dict[str, np.ndarray[Any, Any]], np.ndarray[Any, Any]]:
+    """One page's edges as index arrays sorted by (source, target), with their attributes, and
+    the distinct internal ids of the targets outside ``targets``, whose edges are left out."""
     target_keys: list[list[int]] = record["targets"]
     lengths = np.fromiter(map(len, target_keys), dtype=np.int64, count=len(target_keys))
     total = int(lengths.sum())
     source = np.repeat(source_lookup.get_indexer(id_index(record["sources"])), lengths)
-    target = targets.indices(
-        np.fromiter(chain.from_iterable(target_keys), dtype=np.int64, count=total)
-    )
+    keys = np.fromiter(chain.from_iterable(target_keys), dtype=np.int64, count=total)
+    target = targets.indices(keys)
     columns = {
         a.name: np.fromiter(chain.from_iterable(record[a.name]), dtype=a.dtype, count=total)
         for a in attrs
     }
     keep = target >= 0
-    if not keep.all():
-        if strict:
-            raise InterestGraphError(
-                f"the graph changed during the export ({edge.rel} to unseen nodes): retry"
-            )
+    unseen = np.unique(keys[~keep])
+    if unseen.size:
         source, target = source[keep], target[keep]
         columns = {name: values[keep] for name, values in columns.items()}
     order = np.lexsort((target, source))
-    return {
+    arrays = {
         "source": source[order].astype(np.int64),
         "target": target[order].astype(np.int64),
         **{name: values[order] for name, values in columns.items()},
     }
+    return arrays, unseen
 
 
 def _item_text_features(
