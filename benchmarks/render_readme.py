@@ -247,9 +247,22 @@ DATAPATH = "datapath"
 # (row label, metric after "<dataset>.", target shown, test of one dataset's value or None)
 DATAPATH_ROWS: tuple[tuple[str, str, str, Callable[[float], bool] | None], ...] = (
     ("edges exported", "export.edges", "", None),
-    ("export, ours: edges/s", "export.ours.edges_per_s", "≥ 1,000,000", lambda v: v >= 1e6),
-    ("export, naive driver loop: edges/s", "export.naive.edges_per_s", "", None),
-    ("export speed-up over the naive loop", "export.speedup", "≥ 20×", lambda v: v >= 20),
+    ("export rounds (ours and naive, alternating)", "export.rounds", "", None),
+    (
+        "export, ours: edges/s (median round)",
+        "export.ours.edges_per_s",
+        "≥ 1,000,000",
+        lambda v: v >= 1e6,
+    ),
+    ("export, naive driver loop: edges/s (median round)", "export.naive.edges_per_s", "", None),
+    (
+        "export speed-up over the naive loop (median round)",
+        "export.speedup",
+        "≥ 20×",
+        lambda v: v >= 20,
+    ),
+    ("export speed-up, smallest round", "export.speedup.min", "", None),
+    ("export speed-up, largest round", "export.speedup.max", "", None),
     ("export, ours: peak RSS growth (MiB)", "export.ours.rss_growth_mb", "", None),
     ("export, naive: peak RSS growth (MiB)", "export.naive.rss_growth_mb", "", None),
     ("write-back, 64-d, first of 3: nodes/s", "writeback.first.nodes_per_s", "", None),
