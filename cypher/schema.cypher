@@ -21,6 +21,10 @@ OPTIONS {indexConfig: {`vector.dimensions`: 64, `vector.similarity_function`: 'c
 // One node per written-back model (serving/writeback.py): MERGE on the run id.
 CREATE CONSTRAINT embedding_model_id IF NOT EXISTS FOR (m:EmbeddingModel) REQUIRE m.id IS UNIQUE;
 
+// User segments (segments/store.py): one node per segment id, one per segmentation run.
+CREATE CONSTRAINT segment_id IF NOT EXISTS FOR (s:Segment) REQUIRE s.id IS UNIQUE;
+CREATE CONSTRAINT segment_run_id IF NOT EXISTS FOR (r:SegmentRun) REQUIRE r.id IS UNIQUE;
+
 // User vectors.
 CREATE VECTOR INDEX user_embedding IF NOT EXISTS
 FOR (u:User) ON u.embedding

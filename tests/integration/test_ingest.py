@@ -71,8 +71,8 @@ def _ingest(
 
 
 def test_schema_applies_twice(empty_db: Driver) -> None:
-    assert apply_schema(empty_db) == 23
-    assert apply_schema(empty_db) == 23
+    assert apply_schema(empty_db) == 25
+    assert apply_schema(empty_db) == 25
     wait_for_indexes(empty_db, timeout_s=60)
     constraints, _, _ = empty_db.execute_query("SHOW CONSTRAINTS YIELD name RETURN name")
     assert {

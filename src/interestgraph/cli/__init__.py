@@ -5,7 +5,7 @@ with status 1, so users never see a bare traceback for a missing file or a stopp
 Importing this package registers every command on the app.
 """
 
-from interestgraph.cli import commands, db
+from interestgraph.cli import commands, db, segments
 from interestgraph.cli.app import app, main
 
-__all__ = ["app", "commands", "db", "main"]
+__all__ = ["app", "commands", "db", "main", "segments"]
