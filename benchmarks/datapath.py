@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 import torch
-from datapath_graphs import READERS, BenchmarkGraph, benchmark_graph, graph_settings
+from datapath_graphs import BenchmarkGraph, benchmark_graph, graph_settings
 from machine import store_results
 from neo4j import Driver
 from scipy.sparse.linalg import svds
@@ -63,6 +63,7 @@ DIMENSION = 64
 FIRST = 20
 WRITEBACK_RUNS = 3
 EXPORT_ROUNDS = 3
+DATASETS = ("tmall", "gowalla")
 
 
 def naive_export(driver: Driver) -> int:
@@ -338,7 +339,7 @@ def _ids(item_ids: list[str], indices: list[int]) -> set[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--datasets", nargs="+", default=list(READERS), choices=list(READERS))
+    parser.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=list(DATASETS))
     parser.add_argument("--users", type=int, default=500, help="sampled users for the queries")
     parser.add_argument("--child", choices=["ours", "naive"], help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)

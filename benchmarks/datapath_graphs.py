@@ -1,8 +1,10 @@
-"""The two benchmark graphs of the data-path benchmark, each in a Neo4j home of its own.
+"""The benchmark graphs, each in a Neo4j home of its own.
 
-Tmall (1.18 M events) and Gowalla (1.03 M check-ins) are ingested once through the canonical
-ingest path into ``benchmarks/.work/datapath-<dataset>``; a ``loaded`` marker there lets later
-runs reuse the graph (ingest is idempotent, so an interrupted load simply runs again).
+Tmall (1.18 M events) and Gowalla (1.03 M check-ins) for the data-path benchmark, Amazon Beauty
+and Amazon Office for the segments benchmark, are ingested once through the canonical ingest
+path into ``benchmarks/.work/datapath-<dataset>``; a ``loaded`` marker there lets later runs
+reuse the graph (ingest is idempotent, so an interrupted load simply runs again). ``enriched``
+graphs also get item topics and interest profiles, once (marker ``enriched``).
 """
 
 from __future__ import annotations
@@ -18,11 +20,15 @@ from neo4j import Driver
 from interestgraph.config import Settings
 from interestgraph.db.connection import connect
 from interestgraph.db.server import LocalNeo4jServer, find_free_port
+from interestgraph.ingest.adapters.amazon_beauty import read_amazon_beauty
 from interestgraph.ingest.adapters.gowalla import read_gowalla
+from interestgraph.ingest.adapters.lcrec import read_lcrec
 from interestgraph.ingest.adapters.tmall import read_tmall
 from interestgraph.ingest.canonical import ingest_source
 from interestgraph.ingest.source import CanonicalSource
+from interestgraph.interests import refresh_interests
 from interestgraph.privacy import Pseudonymizer
+from interestgraph.semantics import enrich_items
 
 WORK = Path(__file__).resolve().parent / ".work"
 # a fixed, public key: the benchmark's pseudonyms need only be stable, not secret
@@ -30,6 +36,8 @@ BENCHMARK_KEY = b"interestgraph-benchmark-key-not-a-secret"
 READERS: dict[str, tuple[str, Callable[[Path], CanonicalSource]]] = {
     "tmall": ("tmall-multibehavior", read_tmall),
     "gowalla": ("gowalla", read_gowalla),
+    "amazon-beauty": ("amazon-beauty", read_amazon_beauty),
+    "amazon-office": ("amazon-office", read_lcrec),
 }
 
 
@@ -58,9 +66,10 @@ def graph_settings(
 
 @contextmanager
 def benchmark_graph(
-    dataset: str, *, heap: str = "4g", pagecache: str = "2g"
+    dataset: str, *, heap: str = "4g", pagecache: str = "2g", enriched: bool = False
 ) -> Iterator[BenchmarkGraph]:
-    """A local server holding ``dataset``, ingested on first use."""
+    """A local server holding ``dataset``, ingested on first use (with topics and interest
+    profiles when ``enriched``)."""
     folder, reader = READERS[dataset]
     settings = graph_settings(dataset, find_free_port(), heap, pagecache)
     home = settings.home
@@ -78,6 +87,14 @@ def benchmark_graph(
                     batch_size=settings.batch_size,
                 )
                 marker.write_text(f"{time.perf_counter() - started:.1f} s\n", encoding="utf-8")
+            enriched_marker = home / "enriched"
+            if enriched and not enriched_marker.exists():
+                started = time.perf_counter()
+                enrich_items(driver)
+                refresh_interests(driver)
+                enriched_marker.write_text(
+                    f"{time.perf_counter() - started:.1f} s\n", encoding="utf-8"
+                )
             yield BenchmarkGraph(driver, settings)
     finally:
         server.stop()

@@ -85,7 +85,7 @@ def test_help_lists_every_command() -> None:
     )
     for command in (
         *("db", "cypher", "ingest", "topics", "interests", "train", "serve", "demo"),
-        *("pseudonym", "forget", "fold-in"),
+        *("pseudonym", "forget", "fold-in", "segments"),
     ):
         assert f" {command} " in result.stdout
 

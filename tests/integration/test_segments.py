@@ -3,11 +3,16 @@ backends (GDS inside Neo4j, igraph/leidenalg in Python), both algorithms."""
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 import numpy as np
 import pytest
 from neo4j import Driver
 from sklearn.metrics import adjusted_rand_score
 
+from cli_runner import run_cli
+from interestgraph.config import Settings
 from interestgraph.errors import BadInput
 from interestgraph.interests import refresh_interests
 from interestgraph.segments.detect import Algorithm, Backend, gds_available
@@ -191,3 +196,38 @@ def test_bad_settings_are_bad_input(shop: Driver) -> None:
         run_segments(shop, algorithm=Algorithm.LOUVAIN, resolution=2.0)
     with pytest.raises(BadInput, match="min_size"):
         run_segments(shop, min_size=0)
+
+
+def test_cli_runs_segments_and_writes_the_report(
+    neo4j_settings: Settings, shop: Driver, tmp_path: Path
+) -> None:
+    ran = run_cli(neo4j_settings, "segments", "run", "--backend", "python", "--min-size", "5")
+    assert ran.returncode == 0, ran.stderr
+    assert "2 segments" in ran.stderr and "55 users in segments" in ran.stderr
+
+    out = tmp_path / "report"
+    reported = run_cli(neo4j_settings, "segments", "report", "--out", str(out))
+    assert reported.returncode == 0, reported.stderr
+
+    assignment = _assignment(shop)
+    audiences = sorted((out / "audiences").glob("*.csv"))
+    assert [a.stem for a in audiences] == sorted(set(assignment.values()))
+    for audience in audiences:
+        with audience.open(encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        assert {row["user_id"] for row in rows} == {
+            user for user, segment in assignment.items() if segment == audience.stem
+        }
+    page = (out / "segments.html").read_text(encoding="utf-8")
+    assert page.count('src="data:image/png;base64,') == 2  # sizes and the lift heat map
+    assert "Nails" in page and "Eyes" in page
+    markdown = (out / "segments.md").read_text(encoding="utf-8")
+    assert "modularity" in markdown and "Categories by lift: Nails" in markdown
+
+
+def test_report_before_any_run_is_a_clear_error(
+    neo4j_settings: Settings, empty_db: Driver, tmp_path: Path
+) -> None:
+    result = run_cli(neo4j_settings, "segments", "report", "--out", str(tmp_path))
+    assert result.returncode == 1
+    assert "segments run" in result.stderr and "Traceback" not in result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -69,5 +70,26 @@ def segments_run(
         + (f", adjusted Rand index with it {agreement:.3f}" if agreement is not None else "")
         + "; seconds "
         + ", ".join(f"{step} {s:.1f}" for step, s in result.seconds.items()),
+        highlight=False,
+    )
+
+
+@segments_app.command("report")
+def segments_report(
+    out: Annotated[
+        Path, typer.Option(help="folder for segments.html, segments.md, charts, audiences/")
+    ] = Path("segments-report"),
+) -> None:
+    """Write the current segments as an HTML and a Markdown report with charts, and one CSV
+    audience per segment (pseudonymous user ids, key users first)."""
+    from interestgraph.db.connection import connect
+    from interestgraph.segments.report import write_report
+
+    settings = load_settings()
+    with connect(settings) as driver:
+        files = write_report(driver, out)
+    console.print(
+        f"wrote {files.html}, {files.markdown}, {len(files.charts)} charts and "
+        f"{len(files.audiences)} audiences under {out / 'audiences'}",
         highlight=False,
     )

@@ -208,6 +208,11 @@ def store_segments(
             **{
                 f"top_{kind}_lift": [i.lift for i in interests] for kind, interests in p.top.items()
             },
+            **{
+                f"top_{kind}_share": [i.share for i in interests]
+                for kind, interests in p.top.items()
+            },
+            **{f"top_{kind}_ids": [i.id for i in interests] for kind, interests in p.top.items()},
         }
         for p in profiles
     ]

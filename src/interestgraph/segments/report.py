@@ -1,0 +1,268 @@
+"""`interestgraph segments report`: the current segments as a self-contained HTML page, the same
+in Markdown, two charts (matplotlib PNGs: segment sizes, interest lift heat map) and one CSV
+audience per segment (pseudonymous user ids, key users first) for ad platforms.
+
+Everything is read back from the graph (segments/store.py wrote it), so a report shows what the
+API serves, whenever it is made.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import html
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no display
+
+import matplotlib.pyplot as plt
+import numpy as np
+from neo4j import Driver, RoutingControl
+
+from interestgraph.errors import NotFound
+
+KEY_USERS = 5
+HEATMAP_INTERESTS = 3  # per segment, into the heat map's columns
+
+RUN_QUERY = """
+MATCH (run:SegmentRun {current: true})
+RETURN run {.*} AS run
+"""
+SEGMENTS_QUERY = """
+MATCH (s:Segment)
+CALL (s) {
+  MATCH (s)<-[m:IN_SEGMENT]-(u:User)
+  WITH u, m ORDER BY m.centrality DESC, u.id
+  RETURN collect(u.id)[..$key_users] AS key_users
+}
+RETURN s {.*} AS segment, key_users
+ORDER BY s.size DESC, s.id
+"""
+MEMBERS_QUERY = """
+MATCH (:Segment {id: $id})<-[m:IN_SEGMENT]-(u:User)
+RETURN u.id AS user_id, m.centrality AS centrality
+ORDER BY centrality DESC, user_id
+"""
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    html: Path
+    markdown: Path
+    charts: list[Path]
+    audiences: list[Path]
+
+
+def write_report(driver: Driver, out_dir: Path) -> ReportFiles:
+    """Write the report of the current segmentation run into ``out_dir`` (created).
+
+    Raises:
+        NotFound: no segmentation run yet (`interestgraph segments run`).
+    """
+    records, _, _ = driver.execute_query(RUN_QUERY, routing_=RoutingControl.READ)
+    if not records:
+        raise NotFound("no segments yet: run `interestgraph segments run` first")
+    run = records[0]["run"]
+    records, _, _ = driver.execute_query(
+        SEGMENTS_QUERY, key_users=KEY_USERS, routing_=RoutingControl.READ
+    )
+    segments = [{**r["segment"], "key_users": r["key_users"]} for r in records]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    charts = [_sizes_chart(segments, out_dir / "segment-sizes.png")]
+    heatmap = _lift_chart(segments, out_dir / "interest-lift.png")
+    if heatmap is not None:
+        charts.append(heatmap)
+    audiences = [_audience(driver, segment["id"], out_dir / "audiences") for segment in segments]
+    markdown = out_dir / "segments.md"
+    markdown.write_text(_markdown(run, segments, charts, audiences, out_dir), encoding="utf-8")
+    page = out_dir / "segments.html"
+    page.write_text(_html(run, segments, charts, audiences, out_dir), encoding="utf-8")
+    return ReportFiles(page, markdown, charts, audiences)
+
+
+def _sizes_chart(segments: list[dict[str, Any]], path: Path) -> Path:
+    labels = [f"{s['id']} {_short(s['label'])}" for s in segments][::-1]
+    sizes = [s["size"] for s in segments][::-1]
+    figure, axes = plt.subplots(figsize=(9, 0.4 * len(segments) + 1.2))
+    axes.barh(labels, sizes, color="#4c72b0")
+    for y, size in enumerate(sizes):
+        axes.text(size, y, f" {size:,}", va="center", fontsize=8)
+    axes.set_xlabel("users")
+    axes.set_title("Segment sizes")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path
+
+
+def _lift_chart(segments: list[dict[str, Any]], path: Path) -> Path | None:
+    """Segments × the categories (topics where none) of highest lift; a blank cell: not among
+    that segment's top interests (not computed)."""
+    kind = "category" if any(s.get("top_category") for s in segments) else "topic"
+    columns: list[str] = []
+    for segment in segments:
+        for name in (segment.get(f"top_{kind}") or [])[:HEATMAP_INTERESTS]:
+            if name not in columns:
+                columns.append(name)
+    if not columns:
+        return None
+    lift = np.full((len(segments), len(columns)), np.nan)
+    for row, segment in enumerate(segments):
+        names = segment.get(f"top_{kind}") or []
+        for name, value in zip(names, segment.get(f"top_{kind}_lift") or [], strict=False):
+            if name in columns:
+                lift[row, columns.index(name)] = value
+    figure, axes = plt.subplots(figsize=(max(6, 0.55 * len(columns) + 3), 0.45 * len(segments) + 2))
+    image = axes.imshow(np.log2(lift), cmap="YlOrRd", aspect="auto")
+    axes.set_xticks(
+        range(len(columns)), [_short(c, 28) for c in columns], rotation=60, ha="right", fontsize=8
+    )
+    axes.set_yticks(range(len(segments)), [s["id"] for s in segments], fontsize=8)
+    for (row, column), value in np.ndenumerate(lift):
+        if not math.isnan(value):
+            axes.text(column, row, f"{value:.1f}", ha="center", va="center", fontsize=7)
+    figure.colorbar(image, ax=axes, label="log2 lift")
+    axes.set_title(f"Interest lift by segment ({kind} × population share)")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path
+
+
+def _audience(driver: Driver, segment_id: str, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    records, _, _ = driver.execute_query(MEMBERS_QUERY, id=segment_id, routing_=RoutingControl.READ)
+    path = folder / f"{segment_id}.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["user_id", "centrality"])
+        for record in records:
+            writer.writerow([record["user_id"], f"{record['centrality']:.4f}"])
+    return path
+
+
+def _interests(segment: dict[str, Any], kind: str) -> list[tuple[str, float, float]]:
+    names = segment.get(f"top_{kind}") or []
+    lifts = segment.get(f"top_{kind}_lift") or []
+    shares = segment.get(f"top_{kind}_share") or [math.nan] * len(names)
+    return list(zip(names, lifts, shares, strict=False))
+
+
+KINDS = (("category", "Categories"), ("brand", "Brands"), ("topic", "Topics"), ("item", "Items"))
+
+
+def _run_line(run: dict[str, Any]) -> str:
+    agreement = run.get("agreement")
+    return (
+        f"Run {run['id']} ({run['at'].iso_format()[:19]} UTC): {run['algorithm']} on "
+        f"{run['backend']}, {run['segments']} segments, {run['users']:,} users in segments and "
+        f"{run.get('unassigned', 0):,} in none, modularity {run['modularity']:.3f}; "
+        f"{run['kept_ids']} segment ids kept from the previous run"
+        + (f", adjusted Rand index with it {agreement:.3f}" if agreement is not None else "")
+        + "."
+    )
+
+
+def _markdown(
+    run: dict[str, Any],
+    segments: list[dict[str, Any]],
+    charts: list[Path],
+    audiences: list[Path],
+    out_dir: Path,
+) -> str:
+    lines = ["# User segments", "", _run_line(run), ""]
+    lines += [f"![{chart.stem}]({chart.relative_to(out_dir)})" for chart in charts] + [""]
+    lines += [
+        "| id | label | users | share | activity × | audience |",
+        "|---|---|---|---|---|---|",
+    ]
+    for segment, audience in zip(segments, audiences, strict=True):
+        lines.append(
+            f"| {segment['id']} | {segment['label']} | {segment['size']:,} | "
+            f"{segment['share']:.1%} | {segment.get('activity_lift', 0):.2f} | "
+            f"[csv]({audience.relative_to(out_dir)}) |"
+        )
+    for segment in segments:
+        lines += ["", f"## {segment['id']} · {segment['label']}", ""]
+        lines.append(
+            f"{segment['size']:,} users ({segment['share']:.1%}); "
+            f"{segment.get('activity', 0):.1f} events per user "
+            f"({segment.get('activity_lift', 0):.2f}× the average). "
+            f"Key users: {', '.join(segment['key_users'])}."
+        )
+        for kind, title in KINDS:
+            ranked = _interests(segment, kind)
+            if ranked:
+                lines.append("")
+                lines.append(
+                    f"- {title} by lift: "
+                    + "; ".join(f"{n} ×{lift:.1f} ({share:.0%})" for n, lift, share in ranked)
+                )
+    return "\n".join(lines) + "\n"
+
+
+def _html(
+    run: dict[str, Any],
+    segments: list[dict[str, Any]],
+    charts: list[Path],
+    audiences: list[Path],
+    out_dir: Path,
+) -> str:
+    e = html.escape
+    images = "".join(
+        f'<img alt="{e(chart.stem)}" src="data:image/png;base64,'
+        f'{base64.b64encode(chart.read_bytes()).decode("ascii")}">'
+        for chart in charts
+    )
+    rows = "".join(
+        f"<tr><td>{e(s['id'])}</td><td>{e(s['label'])}</td><td>{s['size']:,}</td>"
+        f"<td>{s['share']:.1%}</td><td>{s.get('activity_lift', 0):.2f}</td>"
+        f'<td><a href="{e(str(a.relative_to(out_dir)))}">csv</a></td></tr>'
+        for s, a in zip(segments, audiences, strict=True)
+    )
+    sections = []
+    for segment in segments:
+        interests = "".join(
+            f"<h4>{title} by lift</h4><table><tr><th>name</th><th>lift</th><th>share</th></tr>"
+            + "".join(
+                f"<tr><td>{e(str(n))}</td><td>{lift:.2f}</td><td>{share:.0%}</td></tr>"
+                for n, lift, share in ranked
+            )
+            + "</table>"
+            for kind, title in KINDS
+            if (ranked := _interests(segment, kind))
+        )
+        sections.append(
+            f"<section><h3>{e(segment['id'])} · {e(segment['label'])}</h3>"
+            f"<p>{segment['size']:,} users ({segment['share']:.1%}); "
+            f"{segment.get('activity', 0):.1f} events per user "
+            f"({segment.get('activity_lift', 0):.2f}× the average). Key users: "
+            f"<code>{e(', '.join(segment['key_users']))}</code></p>{interests}</section>"
+        )
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>User segments</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; color: #222; }}
+table {{ border-collapse: collapse; margin: .5rem 0 1rem; font-size: .9rem; }}
+td, th {{ border: 1px solid #ccc; padding: .25rem .5rem; text-align: left; }}
+img {{ max-width: 100%; display: block; margin: 1rem 0; }}
+section {{ border-top: 1px solid #ddd; margin-top: 1.5rem; }}
+h4 {{ margin: .6rem 0 .2rem; }}
+</style></head><body>
+<h1>User segments</h1>
+<p>{e(_run_line(run))}</p>
+{images}
+<table><tr><th>id</th><th>label</th><th>users</th><th>share</th><th>activity ×</th>
+<th>audience</th></tr>{rows}</table>
+{"".join(sections)}
+</body></html>
+"""
+
+
+def _short(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
