@@ -243,6 +243,38 @@ def _write_fixture(driver: Driver) -> None:
     )
 
 
+def _create_segments(driver: Driver) -> None:
+    """Two segments as `interestgraph segments run` stores them (segments/store.py)."""
+    driver.execute_query(
+        """
+        CREATE (:SegmentRun {id: 'segments-test', current: true, algorithm: 'leiden',
+                             backend: 'python', modularity: 0.41})
+        CREATE (nails:Segment {id: 'seg-0001', label: 'Nails · OPI', size: 2, share: 0.5,
+                               run: 'segments-test', top_category: ['Nails'],
+                               top_category_lift: [2.0], top_brand: ['OPI']})
+        CREATE (skin:Segment {id: 'seg-0002', label: 'Skin', size: 2, share: 0.5,
+                              run: 'segments-test', top_category: ['Skin'],
+                              top_category_lift: [1.5]})
+        WITH nails, skin
+        UNWIND $members AS member
+        MATCH (u:User {id: member[0]}), (s:Segment {id: member[1]})
+        CREATE (u)-[:IN_SEGMENT {centrality: member[2]}]->(s)
+        SET u.segment = s.id
+        WITH count(*) AS _
+        UNWIND $similar AS pair
+        MATCH (a:User {id: pair[0]}), (b:User {id: pair[1]})
+        CREATE (a)-[:SIMILAR_TO {weight: pair[2]}]->(b)
+        """,
+        members=[
+            [ALICE, "seg-0001", 0.8],
+            [BOB, "seg-0001", 0.8],
+            [CAROL, "seg-0002", 0.7],
+            [DAVE, "seg-0002", 0.7],
+        ],
+        similar=[[ALICE, BOB, 0.8], [CAROL, DAVE, 0.7], [BOB, CAROL, 0.2]],
+    )
+
+
 def _create_indexes(driver: Driver, timeout_s: float = 60.0) -> None:
     for name, (label, prop, dims, similarity) in INDEXES.items():
         driver.execute_query("DROP INDEX $name IF EXISTS", name=name)
@@ -275,6 +307,7 @@ def graph(neo4j_driver: Driver) -> Iterator[Driver]:
     ``apply_schema`` creates the product's own configuration."""
     _create_indexes(neo4j_driver)
     _write_fixture(neo4j_driver)
+    _create_segments(neo4j_driver)
     try:
         yield neo4j_driver
     finally:
@@ -377,6 +410,10 @@ def test_overview_counts_labels_and_types(graph: Driver) -> None:
         ("relationship", "RATED"): 1,
         ("relationship", "HAS_TOPIC"): 6,
         ("relationship", "INTERESTED_IN"): 12,
+        ("node", "Segment"): 2,
+        ("node", "SegmentRun"): 1,
+        ("relationship", "IN_SEGMENT"): 4,
+        ("relationship", "SIMILAR_TO"): 3,
     }
 
 
@@ -555,3 +592,21 @@ def test_data_quality_finds_incomplete_nodes(graph: Driver) -> None:
         "users with one event": (1, [DAVE]),
         "users without embedding": (0, []),  # a passing check still shows
     }
+
+
+def test_segments_list_labels_lifts_and_key_users(graph: Driver) -> None:
+    rows = run_file(graph, "16-segments.cypher")
+    assert [(r["segment"], r["users"], r["categories"], r["key_users"]) for r in rows] == [
+        ("seg-0001", 2, ["Nails ×2.0"], [ALICE, BOB]),
+        ("seg-0002", 2, ["Skin ×1.5"], [CAROL, DAVE]),
+    ]
+    assert rows[0]["method"] == "leiden on python"
+
+
+def test_segment_members_with_their_similar_fellow_members(graph: Driver) -> None:
+    rows = run_file(graph, "17-segment-members.cypher")
+    # BOB is also similar to CAROL, who is in the other segment: not a fellow member.
+    assert [(r["user"], r["most_similar_members"]) for r in rows] == [
+        (ALICE, [BOB]),
+        (BOB, [ALICE]),
+    ]

@@ -3,8 +3,10 @@ backends (GDS inside Neo4j, igraph/leidenalg in Python), both algorithms."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -12,6 +14,9 @@ from neo4j import Driver
 from sklearn.metrics import adjusted_rand_score
 
 from cli_runner import run_cli
+from graph_builder import TEST_PSEUDONYMIZER, pseudonym
+from interestgraph.api.context import make_context
+from interestgraph.api.schema import build_schema
 from interestgraph.config import Settings
 from interestgraph.errors import BadInput
 from interestgraph.interests import refresh_interests
@@ -231,3 +236,79 @@ def test_report_before_any_run_is_a_clear_error(
     result = run_cli(neo4j_settings, "segments", "report", "--out", str(tmp_path))
     assert result.returncode == 1
     assert "segments run" in result.stderr and "Traceback" not in result.stderr
+
+
+def _graphql(driver: Driver, query: str, **variables: Any) -> tuple[Any, list[Any]]:
+    context = make_context(driver, TEST_PSEUDONYMIZER)
+    result = asyncio.run(build_schema().execute(query, variables, context_value=context))
+    return result.data, [(e.message, (e.extensions or {}).get("code")) for e in result.errors or []]
+
+
+SEGMENTS_PAGE = """
+query ($after: String) {
+  segments(first: 1, after: $after) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { node { id label size share profile { categories { name lift share } } } }
+  }
+}
+"""
+MEMBERS_PAGE = """
+query ($id: ID!, $after: String) {
+  segment(id: $id) {
+    size
+    members(first: 7, after: $after) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      edges { node { userPseudonym centrality } }
+    }
+  }
+}
+"""
+
+
+def test_graphql_pages_through_segments_and_members(shop: Driver) -> None:
+    _write(shop, {pseudonym("shopper"): [*NAIL_ITEMS, "bestseller"]})
+    run_segments(shop, backend=Backend.PYTHON, min_size=5)
+    assignment = _assignment(shop)
+
+    first, errors = _graphql(shop, SEGMENTS_PAGE)
+    assert errors == []
+    page = first["segments"]
+    assert page["totalCount"] == 2 and page["pageInfo"]["hasNextPage"]
+    nails = page["edges"][0]["node"]
+    assert (nails["size"], nails["profile"]["categories"][0]["name"]) == (31, "Nails")
+    second, _ = _graphql(shop, SEGMENTS_PAGE, after=page["pageInfo"]["endCursor"])
+    assert not second["segments"]["pageInfo"]["hasNextPage"]
+    assert second["segments"]["edges"][0]["node"]["label"].startswith("Eyes · ")
+
+    members: list[str] = []
+    centralities: list[float] = []
+    after = None
+    while True:
+        data, errors = _graphql(shop, MEMBERS_PAGE, id=nails["id"], after=after)
+        assert errors == []
+        connection = data["segment"]["members"]
+        members += [e["node"]["userPseudonym"] for e in connection["edges"]]
+        centralities += [e["node"]["centrality"] for e in connection["edges"]]
+        if not connection["pageInfo"]["hasNextPage"]:
+            break
+        after = connection["pageInfo"]["endCursor"]
+    assert sorted(members) == sorted(u for u, s in assignment.items() if s == nails["id"])
+    assert len(set(members)) == len(members) == connection["totalCount"] == 31
+    assert centralities == sorted(centralities, reverse=True)
+
+    data, errors = _graphql(shop, '{ user(id: "shopper") { segment { id label } } }')
+    assert errors == [] and data["user"]["segment"]["id"] == nails["id"]
+
+
+def test_graphql_unknown_segment_and_bad_cursors_are_typed_errors(shop: Driver) -> None:
+    run_segments(shop, backend=Backend.PYTHON, min_size=5)
+
+    _, errors = _graphql(shop, '{ segment(id: "seg-9999") { id } }')
+    assert errors == [("no segment with id 'seg-9999'", "NOT_FOUND")]
+    for cursor in ("garbage", "WyJtZW1iZXIiLCBbMSwgInUiXV0="):  # the second: a member cursor
+        _, errors = _graphql(shop, SEGMENTS_PAGE, after=cursor)
+        assert [code for _, code in errors] == ["BAD_INPUT"]
+    _, errors = _graphql(shop, "{ segments(first: 0) { totalCount } }")
+    assert [code for _, code in errors] == ["BAD_INPUT"]

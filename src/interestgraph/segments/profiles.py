@@ -27,6 +27,8 @@ MIN_SHARE = 0.10
 MIN_LIFT = 1.1
 TOP = 5
 INTEREST_KINDS = ("category", "brand", "topic")
+# Brand names shops use for "no brand": no label names a segment after them.
+NO_BRAND = frozenset({"", "unknown", "n/a", "na", "none", "generic", "unbranded"})
 
 NAMES_QUERIES = {
     "category": "UNWIND $ids AS id MATCH (n:Category {id: id}) RETURN n.id AS id, n.name AS name",
@@ -61,9 +63,10 @@ class SegmentProfile:
     @property
     def label(self) -> str:
         """E.g. "Nail Polish & Manicure · OPI, Essie": the two categories (else topics) of
-        highest lift, then the two brands; "Segment <n>" without any."""
+        highest lift, then the two brands (placeholders such as "Unknown" left out);
+        "Segment <n>" without any."""
         themes = self.top.get("category") or self.top.get("topic") or []
-        brands = self.top.get("brand") or []
+        brands = [b for b in self.top.get("brand") or [] if b.name.lower() not in NO_BRAND]
         parts = []
         if themes:
             parts.append(" & ".join(interest.name for interest in themes[:2]))

@@ -1,4 +1,4 @@
-"""The root ``Query`` type: look a user or an item up by id."""
+"""The root ``Query`` type: look a user, an item or a segment up by id; page through segments."""
 
 from __future__ import annotations
 
@@ -7,10 +7,16 @@ import asyncio
 import strawberry
 
 from interestgraph.api.context import Info
+from interestgraph.api.pagination import PageInfo, decode_cursor, encode_cursor
 from interestgraph.api.types.item import Item
+from interestgraph.api.types.segment import Segment, SegmentConnection, SegmentEdge
 from interestgraph.api.types.user import User
-from interestgraph.errors import NotFound
+from interestgraph.api.validation import check_first
+from interestgraph.errors import BadInput, NotFound
 from interestgraph.serving.recommend import get_user
+from interestgraph.serving.segments import get_segment, segments_page
+
+SEGMENT_CURSOR = "segment"
 
 
 @strawberry.type
@@ -35,3 +41,40 @@ class Query:
         if record is None:
             raise NotFound(f"no item with id '{id}'")
         return Item.from_record(record)
+
+    @strawberry.field(description="Segments, largest first (Relay connection).")
+    async def segments(
+        self, info: Info, first: int = 20, after: str | None = None
+    ) -> SegmentConnection:
+        check_first(first)
+        offset = _offset_after(after) if after is not None else 0
+        total, page = await asyncio.to_thread(segments_page, info.context.driver, offset, first)
+        edges = [
+            SegmentEdge(
+                cursor=encode_cursor(SEGMENT_CURSOR, offset + k + 1),
+                node=Segment.from_record(record),
+            )
+            for k, record in enumerate(page)
+        ]
+        return SegmentConnection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=offset + len(page) < total,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+            total_count=total,
+        )
+
+    @strawberry.field(description="The segment with this id; NOT_FOUND when there is none.")
+    async def segment(self, info: Info, id: strawberry.ID) -> Segment:
+        record = await asyncio.to_thread(get_segment, info.context.driver, str(id))
+        if record is None:
+            raise NotFound(f"no segment with id '{id}'")
+        return Segment.from_record(record)
+
+
+def _offset_after(cursor: str) -> int:
+    value = decode_cursor(SEGMENT_CURSOR, cursor)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise BadInput(f"not a cursor of this list: '{cursor}'")
+    return value

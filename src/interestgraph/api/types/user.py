@@ -13,10 +13,12 @@ from interestgraph.api.context import Info
 from interestgraph.api.types.interest import Interest, InterestKind
 from interestgraph.api.types.item_filter import Exclude, ItemFilterInput, item_filter
 from interestgraph.api.types.recommendation import Recommendation
+from interestgraph.api.types.segment import Segment
 from interestgraph.api.validation import check_first
 from interestgraph.errors import InterestGraphError
 from interestgraph.serving.recommend import recommend_items, user_interests
 from interestgraph.serving.records import UserRecord
+from interestgraph.serving.segments import user_segment
 
 T = TypeVar("T")
 
@@ -74,6 +76,11 @@ class User:
             first,
         )
         return [Recommendation.from_record(s, self.pseudonym, str(self.id)) for s in found]
+
+    @strawberry.field(description="The user's segment; null when in none (`segments run`).")
+    async def segment(self, info: Info) -> Segment | None:
+        record = await self._read(user_segment, info)
+        return Segment.from_record(record) if record is not None else None
 
     async def _read(self, read: Callable[..., T], info: Info, *args: object) -> T:
         """Run a serving read for this user; errors name the client's id, not the pseudonym."""
