@@ -9,7 +9,7 @@ NEO4J_STAMP := neo4j/target/.resolved
 NEO4J_POMS := neo4j/pom.xml neo4j/server/pom.xml neo4j/gds/pom.xml
 
 .PHONY: help setup venv neo4j demo test lint typecheck unit integration clean db-start db-stop \
-	bench-quality bench-quality-quick bench-lightgcn-speed bench-datapath
+	bench-quality bench-quality-quick bench-lightgcn-speed bench-datapath bench-segments
 
 help:
 	@echo "make demo   - set up, start Neo4j, ingest Amazon Beauty, train LightGCN, serve GraphQL"
@@ -19,6 +19,7 @@ help:
 	@echo "make bench-quality-quick - the same on 600 users and a few epochs (minutes)"
 	@echo "make bench-lightgcn-speed - seconds per LightGCN epoch on Gowalla: ours vs PyG's edge_index"
 	@echo "make bench-datapath - Tmall and Gowalla: export vs a naive loop, write-back, search, fold-in"
+	@echo "make bench-segments - Amazon Beauty and Office: Louvain/Leiden in GDS and Python"
 
 setup: venv neo4j
 
@@ -77,6 +78,11 @@ bench-lightgcn-speed: venv
 # The first run ingests Tmall and Gowalla into servers of their own under benchmarks/.work.
 bench-datapath: setup
 	$(BIN)/python benchmarks/datapath.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/render_readme.py
+
+# The first run ingests Amazon Beauty and Office (with topics and interest profiles).
+bench-segments: setup
+	$(BIN)/python benchmarks/segments.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/render_readme.py
 
 bench-quality-quick: venv

@@ -312,6 +312,61 @@ def render_datapath(results: dict[str, float | str]) -> str:
     )
 
 
+SEGMENTS = "segments"
+SEGMENT_PAIRS = (("louvain", "gds"), ("louvain", "python"), ("leiden", "gds"), ("leiden", "python"))
+
+
+def render_segments(results: dict[str, float | str]) -> str:
+    """Per dataset and algorithm × backend: modularity, segments, coverage and seconds; then
+    the projection, GDS vs Python agreement and re-run stability per dataset."""
+    datasets = sorted({key.split(".")[0] for key in results if key != "machine"})
+    rows = [
+        "| dataset | algorithm | backend | modularity | segments | users in segments "
+        "| detection (s) | whole run (s) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for dataset in datasets:
+        for algorithm, backend in SEGMENT_PAIRS:
+            key = f"{dataset}.{algorithm}.{backend}"
+            if f"{key}.modularity" not in results:
+                continue
+            cells = [
+                _format(results[f"{key}.{metric}"])
+                for metric in (
+                    "modularity",
+                    "segments",
+                    "users_in_segments",
+                    "detection.seconds",
+                    "run.seconds",
+                )
+            ]
+            rows.append(f"| {dataset} | {algorithm} | {backend} | " + " | ".join(cells) + " |")
+    rows += [
+        "",
+        "| dataset | projection users | projection edges | projection (s) "
+        "| Leiden GDS vs Python (ARI) | re-run vs previous (ARI) | segment ids kept |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for dataset in datasets:
+        cells = [
+            _format(results[f"{dataset}.{metric}"]) if f"{dataset}.{metric}" in results else "—"
+            for metric in (
+                "projection.users",
+                "projection.edges",
+                "projection.seconds",
+                "leiden.gds_vs_python.ari",
+                "rerun.ari",
+                "rerun.kept_ids",
+            )
+        ]
+        kept = f"{cells[5]} of {_format(results.get(f'{dataset}.rerun.segments', 0))}"
+        rows.append(f"| {dataset} | " + " | ".join([*cells[:5], kept]) + " |")
+    machine = results.get("machine", "unknown machine")
+    return "\n".join(
+        [f"**{SEGMENTS}** (`benchmarks/results/{SEGMENTS}.json`; {machine})", "", *rows]
+    )
+
+
 def _replace_section(text: str, start: str, end: str, block: str) -> str:
     pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.DOTALL)
     if not pattern.search(text):
@@ -321,8 +376,9 @@ def _replace_section(text: str, start: str, end: str, block: str) -> str:
 
 def main() -> None:
     paths = sorted(RESULTS.glob("*.json"))
+    renderers = {DATAPATH: render_datapath, SEGMENTS: render_segments}
     tables = [
-        (render_datapath if path.stem == DATAPATH else partial(render_table, path.stem))(
+        renderers.get(path.stem, partial(render_table, path.stem))(
             json.loads(path.read_text(encoding="utf-8"))
         )
         for path in paths

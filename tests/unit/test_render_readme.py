@@ -105,3 +105,32 @@ def test_datapath_table_puts_datasets_side_by_side_and_checks_targets(
     assert "| fold-in p99 (ms) | 12 | 30 | ≤ 100 | yes |" in table
     assert "write-back" not in table  # not measured: no row
     assert "2 CPU cores" in table
+
+
+def test_segments_table_rows_per_algorithm_and_backend(render_readme: ModuleType) -> None:
+    results: dict[str, float | str] = {"machine": "2 CPU cores"}
+    for algorithm, backend, modularity in (("leiden", "gds", 0.65), ("louvain", "python", 0.6)):
+        key = f"office.{algorithm}.{backend}"
+        results |= {
+            f"{key}.modularity": modularity,
+            f"{key}.segments": 12,
+            f"{key}.users_in_segments": 4905,
+            f"{key}.detection.seconds": 0.5,
+            f"{key}.run.seconds": 6.25,
+        }
+    results |= {
+        "office.projection.users": 4905,
+        "office.projection.edges": 60521,
+        "office.projection.seconds": 2.5,
+        "office.leiden.gds_vs_python.ari": 0.8,
+        "office.rerun.ari": 0.72,
+        "office.rerun.kept_ids": 11,
+        "office.rerun.segments": 12,
+    }
+
+    table = render_readme.render_segments(results)
+
+    assert "| office | louvain | python | 0.6000 | 12 | 4,905 | 0.5000 | 6.25 |" in table
+    assert "| office | leiden | gds | 0.6500 | 12 | 4,905 | 0.5000 | 6.25 |" in table
+    assert table.index("louvain | python") < table.index("leiden | gds")
+    assert "| office | 4,905 | 60,521 | 2.50 | 0.8000 | 0.7200 | 11 of 12 |" in table
