@@ -108,9 +108,10 @@ def ingest(
         _refresh_touched_interests(settings, driver, report)
 
 
-def _run_interests(
+def build_interest_profiles(
     settings: Settings, driver: Driver, user_ids: Collection[str] | None
 ) -> InterestReport:
+    """Refresh the interest profiles of ``user_ids`` (None: every user), with a progress bar."""
     from interestgraph.interests import InterestConfig, refresh_interests
 
     with progress_display() as progress:
@@ -131,7 +132,7 @@ def _refresh_touched_interests(settings: Settings, driver: Driver, report: Inges
     from interestgraph.interests import profiles_exist
 
     if report.touched_users and profiles_exist(driver):
-        print_interest_report(_run_interests(settings, driver, report.touched_users))
+        print_interest_report(build_interest_profiles(settings, driver, report.touched_users))
 
 
 @app.command("interests")
@@ -153,7 +154,7 @@ def interests(
         pseudonymizer = create_pseudonymizer(settings)
         targets = {pseudonymizer.user_id(u) for u in user}
     with connect(settings) as driver:
-        report = _run_interests(settings, driver, targets)
+        report = build_interest_profiles(settings, driver, targets)
     print_interest_report(report)
     if targets is not None and report.users < len(targets):
         raise NotFound(
@@ -252,7 +253,7 @@ def topics(
         )
         print_topic_report(report)
         if profiles_exist(driver):  # the swap took their topic interests with the old topics
-            print_interest_report(_run_interests(settings, driver, None))
+            print_interest_report(build_interest_profiles(settings, driver, None))
 
 
 def _run_topics(
@@ -429,7 +430,7 @@ def demo(
         print_ingest_report(_run_ingest(settings, driver, DEMO_SOURCE, dataset_dir))
         console.rule("3. item text embeddings, topics, interest profiles")
         print_topic_report(_run_topics(driver, device=device))
-        print_interest_report(_run_interests(settings, driver, None))
+        print_interest_report(build_interest_profiles(settings, driver, None))
         console.rule("4. export, train LightGCN, write embeddings back")
         print_train_report(_run_training(settings, driver, config, device))
         subjects = pick_demo_subjects(driver, dataset_dir, create_pseudonymizer(settings))

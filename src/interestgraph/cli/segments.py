@@ -31,21 +31,28 @@ def segments_run(
     seed: Annotated[int, typer.Option(help="random seed (Leiden)")] = 0,
 ) -> None:
     """Find segments of users with shared interests and store them (replacing the previous
-    run's; ids of segments that persist are kept)."""
+    run's; ids of segments that persist are kept). Builds the interest profiles first when
+    there are none: segments are profiled and labelled by them."""
+    from interestgraph.cli.commands import build_interest_profiles
     from interestgraph.db.connection import connect
+    from interestgraph.interests import profiles_exist
     from interestgraph.segments.run import run_segments
 
     settings = load_settings()
-    with connect(settings) as driver, console.status("segmenting users"):
-        result = run_segments(
-            driver,
-            algorithm=algorithm,
-            backend=backend,
-            k=k,
-            resolution=resolution,
-            min_size=min_size,
-            seed=seed,
-        )
+    with connect(settings) as driver:
+        if not profiles_exist(driver):
+            console.print("no interest profiles yet: building them first")
+            build_interest_profiles(settings, driver, None)
+        with console.status("segmenting users"):
+            result = run_segments(
+                driver,
+                algorithm=algorithm,
+                backend=backend,
+                k=k,
+                resolution=resolution,
+                min_size=min_size,
+                seed=seed,
+            )
     table = Table(title=f"segments ({result.stored.run_id})")
     for column in ("id", "label", "users", "share", "activity ×"):
         table.add_column(column, justify="right" if column != "label" else "left")
