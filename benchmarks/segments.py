@@ -46,6 +46,11 @@ def run_dataset(dataset: str) -> dict[str, float | int | str]:
                     f"{key}.users_in_segments": users - result.unassigned,
                     f"{key}.detection.seconds": result.seconds["detection"],
                     f"{key}.run.seconds": sum(result.seconds.values()),
+                    **{
+                        f"{key}.{stage}.seconds": seconds
+                        for stage, seconds in result.seconds.items()
+                        if stage != "detection"
+                    },
                 }
                 print(key, {k: v for k, v in out.items() if k.startswith(key)}, flush=True)
                 for profile in result.profiles[:8]:

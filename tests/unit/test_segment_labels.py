@@ -31,3 +31,8 @@ def test_label_leaves_out_placeholder_brands() -> None:
 def test_label_falls_back_to_topics_then_to_the_number() -> None:
     assert _profile(topic=_interests("gel", "uv lamp")).label == "gel & uv lamp"
     assert _profile().label == "Segment 5"
+
+
+def test_label_separates_names_that_hold_an_ampersand_by_a_comma() -> None:
+    profile = _profile(category=_interests("Top & Base Coats", "Nail Polish"))
+    assert profile.label == "Top & Base Coats, Nail Polish"

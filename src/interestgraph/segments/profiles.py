@@ -69,7 +69,9 @@ class SegmentProfile:
         brands = [b for b in self.top.get("brand") or [] if b.name.lower() not in NO_BRAND]
         parts = []
         if themes:
-            parts.append(" & ".join(interest.name for interest in themes[:2]))
+            names = [interest.name for interest in themes[:2]]
+            # "Top & Base Coats & Nail Polish" would hide where one name ends
+            parts.append((", " if any("&" in name for name in names) else " & ").join(names))
         if brands:
             parts.append(", ".join(interest.name for interest in brands[:2]))
         return " · ".join(parts) if parts else f"Segment {self.index + 1}"

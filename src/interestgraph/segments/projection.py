@@ -28,8 +28,8 @@ INTEREST_TYPES = (
     ("user", "interested_in", "brand"),
     ("user", "interested_in", "topic"),
 )
-# Rows of the similarity product computed at a time: bounds memory by rows × users.
-ROW_CHUNK = 2048
+# Entries of the similarity matrix computed at a time (float32 blocks of rows × users): 128 MB.
+BLOCK_ENTRIES = 32_000_000
 
 
 @dataclass(frozen=True)
@@ -97,21 +97,19 @@ def knn_projection(exported: ExportedGraph, k: int = 15) -> UserProjection:
     n = len(user_ids)
     sources, targets, weights = [], [], []
     transposed = features.T.tocsr()
-    for start in range(0, n, ROW_CHUNK):
-        similarity = (features[start : start + ROW_CHUNK] @ transposed).tocsr()
-        similarity.setdiag(0.0, k=start)
-        similarity.eliminate_zeros()
-        for row in range(similarity.shape[0]):
-            begin, end = similarity.indptr[row], similarity.indptr[row + 1]
-            if begin == end:
-                continue
-            values = similarity.data[begin:end]
-            columns = similarity.indices[begin:end]
-            # ties broken by index, so the graph does not depend on sparse storage order
-            best = np.lexsort((columns, -values))[:k]
-            sources.append(np.full(best.size, start + row, np.int64))
-            targets.append(columns[best].astype(np.int64))
-            weights.append(values[best])
+    chunk = max(1, BLOCK_ENTRIES // max(n, 1))
+    take = min(k, n - 1)
+    for start in range(0, n if take > 0 else 0, chunk):
+        # interests up the category tree make most pairs a little similar: dense blocks
+        similarity = (features[start : start + chunk] @ transposed).toarray()
+        rows = np.arange(similarity.shape[0])
+        similarity[rows, start + rows] = 0.0
+        best = np.argpartition(-similarity, take - 1, axis=1)[:, :take]
+        values = np.take_along_axis(similarity, best, axis=1)
+        keep = values > 0
+        sources.append(np.repeat(start + rows, take)[keep.ravel()])
+        targets.append(best[keep].astype(np.int64))
+        weights.append(values[keep])
     if not sources:
         empty = np.zeros(0, np.int64)
         return UserProjection(user_ids, empty, empty, np.zeros(0, np.float32), features)
