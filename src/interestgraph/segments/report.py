@@ -27,7 +27,7 @@ from neo4j import Driver, RoutingControl
 from interestgraph.errors import NotFound
 
 KEY_USERS = 5
-HEATMAP_INTERESTS = 3  # per segment, into the heat map's columns
+HEATMAP_INTERESTS = 2  # per segment, into the heat map's columns
 
 RUN_QUERY = """
 MATCH (run:SegmentRun {current: true})
@@ -117,16 +117,18 @@ def _lift_chart(segments: list[dict[str, Any]], path: Path) -> Path | None:
         for name, value in zip(names, segment.get(f"top_{kind}_lift") or [], strict=False):
             if name in columns:
                 lift[row, columns.index(name)] = value
-    figure, axes = plt.subplots(figsize=(max(6, 0.55 * len(columns) + 3), 0.45 * len(segments) + 2))
+    figure, axes = plt.subplots(
+        figsize=(min(16, 0.32 * len(columns) + 3), 0.32 * len(segments) + 2.4)
+    )
     image = axes.imshow(np.log2(lift), cmap="YlOrRd", aspect="auto")
     axes.set_xticks(
-        range(len(columns)), [_short(c, 28) for c in columns], rotation=60, ha="right", fontsize=8
+        range(len(columns)), [_short(c, 24) for c in columns], rotation=60, ha="right", fontsize=7
     )
-    axes.set_yticks(range(len(segments)), [s["id"] for s in segments], fontsize=8)
+    axes.set_yticks(range(len(segments)), [s["id"] for s in segments], fontsize=7)
     for (row, column), value in np.ndenumerate(lift):
         if not math.isnan(value):
-            axes.text(column, row, f"{value:.1f}", ha="center", va="center", fontsize=7)
-    figure.colorbar(image, ax=axes, label="log2 lift")
+            axes.text(column, row, f"{value:.0f}", ha="center", va="center", fontsize=6)
+    figure.colorbar(image, ax=axes, label="log2 lift", fraction=0.025, pad=0.01)
     axes.set_title(f"Interest lift by segment ({kind} × population share)")
     figure.tight_layout()
     figure.savefig(path, dpi=110)
