@@ -23,7 +23,7 @@ from datapath_graphs import benchmark_graph
 from machine import store_results
 from sklearn.metrics import adjusted_rand_score
 
-from interestgraph.segments.detect import Algorithm, Backend
+from interestgraph.segments.methods import Algorithm, Backend
 from interestgraph.segments.run import SegmentationResult, run_segments
 
 RESULTS = Path(__file__).resolve().parent / "results" / "segments.json"

@@ -192,20 +192,25 @@ def test_a_node_replaced_under_a_reused_internal_id_fails_the_export(
     """Edge pages return internal ids, which Neo4j hands to new nodes after a delete. An item
     deleted and another created with its internal id must not take over the old index."""
     (old_key,) = graph.execute_query("MATCH (i:Item {id: 'i4'}) RETURN id(i) AS k").records[0]
-    reused: list[int] = []
+    reused: list[str] = []
 
     def replace_i4() -> None:
         graph.execute_query("MATCH (i:Item {id: 'i4'}) DETACH DELETE i")
-        for attempt in range(200):  # freed ids come back once no transaction can see them
+        # Freed ids come back once no transaction can see them, after those freed earlier (the
+        # tests before this one deleted many): create items until one takes i4's.
+        for batch in range(20):
             records = graph.execute_query(
-                "CREATE (i:Item {id: $id}) RETURN id(i) AS k", id=f"new{attempt}"
+                "UNWIND range(0, 24999) AS k CREATE (i:Item {id: $prefix + toString(k)}) "
+                "WITH i WHERE id(i) = $key RETURN i.id AS id",
+                prefix=f"new{batch}-",
+                key=old_key,
             ).records
-            if records[0]["k"] == old_key:
-                reused.append(attempt)
+            if records:
+                reused.append(records[0]["id"])
                 graph.execute_query(
                     "MATCH (u:User {id: 'u0'}), (i:Item {id: $id}) "
                     "CREATE (u)-[:PURCHASED {last_seq: 0}]->(i)",
-                    id=f"new{attempt}",
+                    id=records[0]["id"],
                 )
                 return
 

@@ -20,7 +20,8 @@ from interestgraph.api.schema import build_schema
 from interestgraph.config import Settings
 from interestgraph.errors import BadInput
 from interestgraph.interests import refresh_interests
-from interestgraph.segments.detect import Algorithm, Backend, gds_available
+from interestgraph.segments.detect import gds_available
+from interestgraph.segments.methods import Algorithm, Backend
 from interestgraph.segments.run import run_segments
 
 pytestmark = pytest.mark.integration

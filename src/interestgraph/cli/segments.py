@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from interestgraph.cli.app import app, console, load_settings
-from interestgraph.segments.detect import Algorithm, Backend
+from interestgraph.segments.methods import Algorithm, Backend
 
 segments_app = typer.Typer(
     help="User segments: communities of users with shared interests.", no_args_is_help=True

@@ -14,7 +14,6 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 import igraph as ig
@@ -24,23 +23,13 @@ from neo4j import Driver, NotificationDisabledClassification, RoutingControl
 from neo4j.exceptions import ClientError, Neo4jError, ServiceUnavailable, SessionExpired
 
 from interestgraph.errors import BadInput, DatabaseUnavailable, InterestGraphError
+from interestgraph.segments.methods import Algorithm, Backend
 from interestgraph.segments.projection import UserProjection
 
 _QUIET = [
     NotificationDisabledClassification.UNRECOGNIZED,
     NotificationDisabledClassification.DEPRECATION,
 ]
-
-
-class Algorithm(StrEnum):
-    LEIDEN = "leiden"
-    LOUVAIN = "louvain"
-
-
-class Backend(StrEnum):
-    AUTO = "auto"
-    GDS = "gds"
-    PYTHON = "python"
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ from neo4j import Driver
 
 from interestgraph.errors import BadInput
 from interestgraph.export import export_training_graph
-from interestgraph.segments.detect import Algorithm, Backend, Communities, detect
+from interestgraph.segments.detect import Communities, detect
+from interestgraph.segments.methods import Algorithm, Backend
 from interestgraph.segments.profiles import SegmentProfile, profile_segments
 from interestgraph.segments.projection import UserProjection, knn_projection
 from interestgraph.segments.store import StoredRun, store_projection, store_segments
