@@ -78,10 +78,11 @@ def write_report(driver: Driver, out_dir: Path) -> ReportFiles:
     if heatmap is not None:
         charts.append(heatmap)
     audiences = [_audience(driver, segment["id"], out_dir / "audiences") for segment in segments]
+    content = _Content(run, segments, charts, audiences, out_dir)
     markdown = out_dir / "segments.md"
-    markdown.write_text(_markdown(run, segments, charts, audiences, out_dir), encoding="utf-8")
+    markdown.write_text(_markdown(content), encoding="utf-8")
     page = out_dir / "segments.html"
-    page.write_text(_html(run, segments, charts, audiences, out_dir), encoding="utf-8")
+    page.write_text(_html(content), encoding="utf-8")
     return ReportFiles(page, markdown, charts, audiences)
 
 
@@ -170,33 +171,43 @@ def _run_line(run: dict[str, Any]) -> str:
     )
 
 
-def _markdown(
-    run: dict[str, Any],
-    segments: list[dict[str, Any]],
-    charts: list[Path],
-    audiences: list[Path],
-    out_dir: Path,
-) -> str:
-    lines = ["# User segments", "", _run_line(run), ""]
-    lines += [f"![{chart.stem}]({chart.relative_to(out_dir)})" for chart in charts] + [""]
+@dataclass(frozen=True)
+class _Content:
+    """What both renderings show; file links relative to ``out_dir``."""
+
+    run: dict[str, Any]
+    segments: list[dict[str, Any]]
+    charts: list[Path]
+    audiences: list[Path]
+    out_dir: Path
+
+
+def _summary(segment: dict[str, Any]) -> str:
+    return (
+        f"{segment['size']:,} users ({segment['share']:.1%}); "
+        f"{segment.get('activity', 0):.1f} events per user "
+        f"({segment.get('activity_lift', 0):.2f}× the average). Key users: "
+    )
+
+
+def _markdown(content: _Content) -> str:
+    lines = ["# User segments", "", _run_line(content.run), ""]
+    lines += [
+        f"![{chart.stem}]({chart.relative_to(content.out_dir)})" for chart in content.charts
+    ] + [""]
     lines += [
         "| id | label | users | share | activity × | audience |",
         "|---|---|---|---|---|---|",
     ]
-    for segment, audience in zip(segments, audiences, strict=True):
+    for segment, audience in zip(content.segments, content.audiences, strict=True):
         lines.append(
             f"| {segment['id']} | {segment['label']} | {segment['size']:,} | "
             f"{segment['share']:.1%} | {segment.get('activity_lift', 0):.2f} | "
-            f"[csv]({audience.relative_to(out_dir)}) |"
+            f"[csv]({audience.relative_to(content.out_dir)}) |"
         )
-    for segment in segments:
+    for segment in content.segments:
         lines += ["", f"## {segment['id']} · {segment['label']}", ""]
-        lines.append(
-            f"{segment['size']:,} users ({segment['share']:.1%}); "
-            f"{segment.get('activity', 0):.1f} events per user "
-            f"({segment.get('activity_lift', 0):.2f}× the average). "
-            f"Key users: {', '.join(segment['key_users'])}."
-        )
+        lines.append(_summary(segment) + ", ".join(segment["key_users"]) + ".")
         for kind, title in KINDS:
             ranked = _interests(segment, kind)
             if ranked:
@@ -208,27 +219,21 @@ def _markdown(
     return "\n".join(lines) + "\n"
 
 
-def _html(
-    run: dict[str, Any],
-    segments: list[dict[str, Any]],
-    charts: list[Path],
-    audiences: list[Path],
-    out_dir: Path,
-) -> str:
+def _html(content: _Content) -> str:
     e = html.escape
     images = "".join(
         f'<img alt="{e(chart.stem)}" src="data:image/png;base64,'
         f'{base64.b64encode(chart.read_bytes()).decode("ascii")}">'
-        for chart in charts
+        for chart in content.charts
     )
     rows = "".join(
         f"<tr><td>{e(s['id'])}</td><td>{e(s['label'])}</td><td>{s['size']:,}</td>"
         f"<td>{s['share']:.1%}</td><td>{s.get('activity_lift', 0):.2f}</td>"
-        f'<td><a href="{e(str(a.relative_to(out_dir)))}">csv</a></td></tr>'
-        for s, a in zip(segments, audiences, strict=True)
+        f'<td><a href="{e(str(a.relative_to(content.out_dir)))}">csv</a></td></tr>'
+        for s, a in zip(content.segments, content.audiences, strict=True)
     )
     sections = []
-    for segment in segments:
+    for segment in content.segments:
         interests = "".join(
             f"<h4>{title} by lift</h4><table><tr><th>name</th><th>lift</th><th>share</th></tr>"
             + "".join(
@@ -241,10 +246,8 @@ def _html(
         )
         sections.append(
             f"<section><h3>{e(segment['id'])} · {e(segment['label'])}</h3>"
-            f"<p>{segment['size']:,} users ({segment['share']:.1%}); "
-            f"{segment.get('activity', 0):.1f} events per user "
-            f"({segment.get('activity_lift', 0):.2f}× the average). Key users: "
-            f"<code>{e(', '.join(segment['key_users']))}</code></p>{interests}</section>"
+            f"<p>{e(_summary(segment))}<code>{e(', '.join(segment['key_users']))}</code></p>"
+            f"{interests}</section>"
         )
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>User segments</title>
@@ -257,7 +260,7 @@ section {{ border-top: 1px solid #ddd; margin-top: 1.5rem; }}
 h4 {{ margin: .6rem 0 .2rem; }}
 </style></head><body>
 <h1>User segments</h1>
-<p>{e(_run_line(run))}</p>
+<p>{e(_run_line(content.run))}</p>
 {images}
 <table><tr><th>id</th><th>label</th><th>users</th><th>share</th><th>activity ×</th>
 <th>audience</th></tr>{rows}</table>
