@@ -313,7 +313,13 @@ def render_datapath(results: dict[str, float | str]) -> str:
 
 
 SEGMENTS = "segments"
-SEGMENT_PAIRS = (("louvain", "gds"), ("louvain", "python"), ("leiden", "gds"), ("leiden", "python"))
+SEGMENT_PAIRS = (
+    ("louvain", "gds"),
+    ("louvain", "python"),
+    ("leiden", "gds"),
+    ("leiden", "python"),
+    ("bipartite-leiden", "python"),
+)
 
 
 def render_segments(results: dict[str, float | str]) -> str:

@@ -4,7 +4,8 @@
 
 Per dataset, against its own local server (benchmarks/datapath_graphs.py: ingested, with item
 topics and interest profiles, on first use): the same k-NN projection segmented by each of the
-four algorithm × backend pairs, one after the other; per pair the modularity (one function for
+four algorithm × backend pairs, and bipartite Leiden on the users × items graph, one after the
+other; per pair the modularity (one function for
 all), the number of segments, the share of users in one, the seconds of detection and of the
 whole run; the adjusted Rand index between GDS's and Python's Leiden; and a last run (Python
 Leiden, another seed) against the one before it: the adjusted Rand index and how many segment
@@ -28,33 +29,40 @@ from interestgraph.segments.run import SegmentationResult, run_segments
 
 RESULTS = Path(__file__).resolve().parent / "results" / "segments.json"
 DATASETS = ("amazon-beauty", "amazon-office")
+# Python Leiden last: the re-run below is compared with the run just before it.
+RUNS = (
+    (Algorithm.LOUVAIN, Backend.GDS),
+    (Algorithm.LOUVAIN, Backend.PYTHON),
+    (Algorithm.LEIDEN, Backend.GDS),
+    (Algorithm.BIPARTITE_LEIDEN, Backend.PYTHON),
+    (Algorithm.LEIDEN, Backend.PYTHON),
+)
 
 
 def run_dataset(dataset: str) -> dict[str, float | int | str]:
     out: dict[str, float | int | str] = {}
     runs: dict[tuple[Algorithm, Backend], SegmentationResult] = {}
     with benchmark_graph(dataset, enriched=True) as graph:
-        for algorithm in (Algorithm.LOUVAIN, Algorithm.LEIDEN):
-            for backend in (Backend.GDS, Backend.PYTHON):
-                result = run_segments(graph.driver, algorithm=algorithm, backend=backend)
-                runs[(algorithm, backend)] = result
-                key = f"{dataset}.{algorithm}.{backend}"
-                users = len(result.projection.user_ids)
-                out |= {
-                    f"{key}.modularity": result.communities.modularity,
-                    f"{key}.segments": len(result.profiles),
-                    f"{key}.users_in_segments": users - result.unassigned,
-                    f"{key}.detection.seconds": result.seconds["detection"],
-                    f"{key}.run.seconds": sum(result.seconds.values()),
-                    **{
-                        f"{key}.{stage}.seconds": seconds
-                        for stage, seconds in result.seconds.items()
-                        if stage != "detection"
-                    },
-                }
-                print(key, {k: v for k, v in out.items() if k.startswith(key)}, flush=True)
-                for profile in result.profiles[:8]:
-                    print(f"  {profile.size:6d} {profile.label}", flush=True)
+        for algorithm, backend in RUNS:
+            result = run_segments(graph.driver, algorithm=algorithm, backend=backend)
+            runs[(algorithm, backend)] = result
+            key = f"{dataset}.{algorithm}.{backend}"
+            users = len(result.projection.user_ids)
+            out |= {
+                f"{key}.modularity": result.communities.modularity,
+                f"{key}.segments": len(result.profiles),
+                f"{key}.users_in_segments": users - result.unassigned,
+                f"{key}.detection.seconds": result.seconds["detection"],
+                f"{key}.run.seconds": sum(result.seconds.values()),
+                **{
+                    f"{key}.{stage}.seconds": seconds
+                    for stage, seconds in result.seconds.items()
+                    if stage != "detection"
+                },
+            }
+            print(key, {k: v for k, v in out.items() if k.startswith(key)}, flush=True)
+            for profile in result.profiles[:8]:
+                print(f"  {profile.size:6d} {profile.label}", flush=True)
         first = runs[(Algorithm.LEIDEN, Backend.PYTHON)]
         out |= {
             f"{dataset}.projection.users": len(first.projection.user_ids),

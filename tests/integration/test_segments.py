@@ -113,6 +113,7 @@ def shop(empty_db: Driver) -> Driver:
         (Algorithm.LOUVAIN, Backend.PYTHON),
         (Algorithm.LEIDEN, Backend.GDS),
         (Algorithm.LOUVAIN, Backend.GDS),
+        (Algorithm.BIPARTITE_LEIDEN, Backend.PYTHON),
     ],
 )
 def test_two_groups_become_two_labelled_segments(
@@ -202,6 +203,14 @@ def test_bad_settings_are_bad_input(shop: Driver) -> None:
         run_segments(shop, algorithm=Algorithm.LOUVAIN, resolution=2.0)
     with pytest.raises(BadInput, match="min_size"):
         run_segments(shop, min_size=0)
+    with pytest.raises(BadInput, match="bipartite Leiden runs in Python only"):
+        run_segments(shop, algorithm=Algorithm.BIPARTITE_LEIDEN, backend=Backend.GDS)
+
+
+def test_bipartite_leiden_on_auto_runs_in_python(shop: Driver) -> None:
+    result = run_segments(shop, algorithm=Algorithm.BIPARTITE_LEIDEN, min_size=5)
+    assert result.communities.backend is Backend.PYTHON
+    assert sorted(p.size for p in result.profiles) == [25, 30]
 
 
 def test_cli_runs_segments_and_writes_the_report(

@@ -1,5 +1,6 @@
 """Communities of the user projection: Louvain or Leiden, inside Neo4j with the Graph Data
-Science plugin when the server has it, in Python (igraph, leidenalg) when it does not.
+Science plugin when the server has it, in Python (igraph, leidenalg) when it does not; or,
+bipartite-aware, Leiden on the users × items graph itself (Python).
 
 Both backends get the same weighted graph (segments/projection.py) and return a community per
 projection user; modularity is computed by one function (igraph's, weighted, resolution 1) for
@@ -97,23 +98,31 @@ def detect(
 
     ``resolution`` (Leiden's gamma; Louvain runs at 1 in GDS, which has no such setting for it
     in every version, so the Python backend does the same): larger gives more, smaller segments.
+    Bipartite Leiden always runs in Python (``AUTO`` takes it there). Its communities are
+    scored, like the others', by modularity on the projection.
 
     Raises:
-        BadInput: GDS asked for on a server without it, a resolution that is not positive, or
-            a Louvain resolution other than 1.
+        BadInput: GDS asked for on a server without it or for bipartite Leiden, a resolution
+            that is not positive, or a Louvain resolution other than 1.
         DatabaseUnavailable, InterestGraphError: as Neo4j fails.
     """
     if resolution <= 0:
         raise BadInput(f"resolution must be positive, got {resolution}")
     if algorithm is Algorithm.LOUVAIN and resolution != 1.0:
         raise BadInput("Louvain runs at resolution 1; use Leiden for another resolution")
+    if algorithm is Algorithm.BIPARTITE_LEIDEN:
+        if backend is Backend.GDS:
+            raise BadInput("bipartite Leiden runs in Python only: GDS has no bipartite method")
+        backend = Backend.PYTHON
     if backend is Backend.AUTO:
         backend = Backend.GDS if gds_available(driver) else Backend.PYTHON
     elif backend is Backend.GDS and not gds_available(driver):
         raise BadInput("this Neo4j server has no Graph Data Science plugin: use --backend python")
     started = time.perf_counter()
     graph = _igraph(projection)
-    if backend is Backend.GDS:
+    if algorithm is Algorithm.BIPARTITE_LEIDEN:
+        raw = _bipartite_membership(projection, resolution, seed)
+    elif backend is Backend.GDS:
         raw = _gds_membership(driver, projection, algorithm, resolution, seed)
     else:
         raw = _python_membership(graph, algorithm, resolution, seed)
@@ -155,6 +164,34 @@ def _python_membership(
         seed=seed,
     )
     return np.asarray(partition.membership, np.int64)
+
+
+def _bipartite_membership(
+    projection: UserProjection, resolution: float, seed: int
+) -> np.ndarray[Any, Any]:
+    """Leiden on the users × items graph, optimising Barber's bipartite modularity: CPM with
+    degrees as node sizes and a resolution of ``resolution / 2m`` between the two classes, none
+    within them (leidenalg's three-layer recipe). Communities hold users and items; the users'
+    are returned."""
+    incidence = projection.items.tocoo()
+    users = incidence.shape[0]
+    used, item_nodes = np.unique(incidence.col, return_inverse=True)
+    graph = ig.Graph(
+        n=users + used.size,
+        edges=np.column_stack([incidence.row, users + item_nodes]).tolist(),
+    )
+    if graph.ecount() == 0:
+        return np.arange(users, dtype=np.int64)
+    graph.vs["type"] = [0] * users + [1] * int(used.size)
+    layers = leidenalg.CPMVertexPartition.Bipartite(
+        graph,
+        resolution_parameter_01=resolution / (2 * graph.ecount()),
+        degree_as_node_size=True,
+    )
+    optimiser = leidenalg.Optimiser()
+    optimiser.set_rng_seed(seed)
+    optimiser.optimise_partition_multiplex(list(layers), layer_weights=[1, -1, -1], n_iterations=-1)
+    return np.asarray(layers[0].membership[:users], np.int64)
 
 
 def _gds_membership(

@@ -7,8 +7,12 @@ from enum import StrEnum
 
 
 class Algorithm(StrEnum):
+    """Leiden and Louvain run on the user projection; bipartite Leiden on the users × items
+    graph itself (Barber's bipartite modularity), in Python only: GDS has no such method."""
+
     LEIDEN = "leiden"
     LOUVAIN = "louvain"
+    BIPARTITE_LEIDEN = "bipartite-leiden"
 
 
 class Backend(StrEnum):

@@ -35,21 +35,25 @@ BLOCK_ENTRIES = 32_000_000
 @dataclass(frozen=True)
 class UserProjection:
     """An undirected weighted graph over ``user_ids`` (indices into it), each pair once with
-    ``source < target``; ``features`` are the users' unit-length vectors (rows)."""
+    ``source < target``; ``features`` are the users' unit-length vectors (rows), ``items`` the
+    binary users × items matrix of their behaviour (the bipartite graph the projection came
+    from, which bipartite community detection reads instead)."""
 
     user_ids: list[str]
     source: np.ndarray[Any, Any]
     target: np.ndarray[Any, Any]
     weight: np.ndarray[Any, Any]
     features: sp.csr_matrix
+    items: sp.csr_matrix
 
     @property
     def num_edges(self) -> int:
         return int(self.source.size)
 
 
-def user_features(exported: ExportedGraph) -> tuple[list[str], sp.csr_matrix]:
-    """The users with any behaviour or interest, and their feature rows (module docstring).
+def user_features(exported: ExportedGraph) -> tuple[list[str], sp.csr_matrix, sp.csr_matrix]:
+    """The users with any behaviour or interest, their feature rows (module docstring) and
+    their rows of the binary users × items behaviour matrix.
 
     ``exported`` must hold edge attributes (``export_training_graph(edge_attributes=True)``):
     interest scores weigh the interest blocks.
@@ -57,6 +61,7 @@ def user_features(exported: ExportedGraph) -> tuple[list[str], sp.csr_matrix]:
     data = exported.data
     users = len(exported.user_ids)
     blocks = []
+    items = sp.csr_matrix((users, len(exported.item_ids)), dtype=np.float32)
     behaviour = [
         data[edge.edge_type].edge_index for edge in BEHAVIOURS if edge.edge_type in data.edge_types
     ]
@@ -83,17 +88,17 @@ def user_features(exported: ExportedGraph) -> tuple[list[str], sp.csr_matrix]:
         )
     blocks = [block for block in blocks if block.nnz]
     if not blocks:
-        return [], sp.csr_matrix((0, 0), dtype=np.float32)
+        return [], sp.csr_matrix((0, 0), dtype=np.float32), items[:0]
     matrix = normalize(sp.hstack([normalize(block) for block in blocks], format="csr"))
     active = np.flatnonzero(matrix.getnnz(axis=1) > 0)
-    return [exported.user_ids[u] for u in active], matrix[active]
+    return [exported.user_ids[u] for u in active], matrix[active], items[active].tocsr()
 
 
 def knn_projection(exported: ExportedGraph, k: int = 15) -> UserProjection:
     """Each user joined to its ``k`` most similar users (cosine > 0), as one undirected graph."""
     if k < 1:
         raise BadInput(f"k must be at least 1, got {k}")
-    user_ids, features = user_features(exported)
+    user_ids, features, items = user_features(exported)
     n = len(user_ids)
     sources, targets, weights = [], [], []
     transposed = features.T.tocsr()
@@ -112,7 +117,7 @@ def knn_projection(exported: ExportedGraph, k: int = 15) -> UserProjection:
         weights.append(values[keep])
     if not sources:
         empty = np.zeros(0, np.int64)
-        return UserProjection(user_ids, empty, empty, np.zeros(0, np.float32), features)
+        return UserProjection(user_ids, empty, empty, np.zeros(0, np.float32), features, items)
     source = np.concatenate(sources)
     target = np.concatenate(targets)
     weight = np.concatenate(weights)
@@ -124,4 +129,5 @@ def knn_projection(exported: ExportedGraph, k: int = 15) -> UserProjection:
         (pairs % n).astype(np.int64),
         weight[first].astype(np.float32),
         features,
+        items,
     )
