@@ -322,3 +322,16 @@ def test_graphql_unknown_segment_and_bad_cursors_are_typed_errors(shop: Driver) 
         assert [code for _, code in errors] == ["BAD_INPUT"]
     _, errors = _graphql(shop, "{ segments(first: 0) { totalCount } }")
     assert [code for _, code in errors] == ["BAD_INPUT"]
+
+
+def test_a_segments_cursor_of_an_earlier_run_is_bad_input(shop: Driver) -> None:
+    run_segments(shop, backend=Backend.PYTHON, min_size=5)
+    data, _ = _graphql(shop, SEGMENTS_PAGE)
+    cursor = data["segments"]["pageInfo"]["endCursor"]
+    run_segments(shop, backend=Backend.PYTHON, min_size=5)
+
+    _, errors = _graphql(shop, SEGMENTS_PAGE, after=cursor)
+
+    assert errors == [
+        ("the segments were recomputed since this cursor: start from the first", "BAD_INPUT")
+    ]

@@ -36,3 +36,22 @@ def test_label_falls_back_to_topics_then_to_the_number() -> None:
 def test_label_separates_names_that_hold_an_ampersand_by_a_comma() -> None:
     profile = _profile(category=_interests("Top & Base Coats", "Nail Polish"))
     assert profile.label == "Top & Base Coats, Nail Polish"
+
+
+def test_label_prefers_what_much_of_the_segment_shares_over_a_rare_high_lift() -> None:
+    brands = [Interest("belkin", "BELKIN", 0.11, 6.0), Interest("swingline", "Swingline", 0.6, 3.0)]
+    categories = [
+        Interest("Office > Adapters", "Adapters", 0.13, 5.0),
+        Interest("Office > Toner", "Toner", 0.34, 4.0),
+        Interest("Office > Phones", "Phones", 0.39, 3.5),
+    ]
+    assert _profile(category=categories, brand=brands).label == "Phones & Toner · Swingline, BELKIN"
+
+
+def test_label_skips_a_category_next_to_its_own_parent() -> None:
+    categories = [
+        Interest("Supplies > Tape", "Tape", 0.5, 4.0),
+        Interest("Supplies > Tape > Transparent Tape", "Transparent Tape", 0.45, 4.0),
+        Interest("Supplies > Glue", "Glue", 0.3, 3.0),
+    ]
+    assert _profile(category=categories).label == "Tape & Glue"

@@ -12,6 +12,7 @@ nothing about it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,19 +63,39 @@ class SegmentProfile:
 
     @property
     def label(self) -> str:
-        """E.g. "Nail Polish & Manicure · OPI, Essie": the two categories (else topics) of
-        highest lift, then the two brands (placeholders such as "Unknown" left out);
-        "Segment <n>" without any."""
-        themes = self.top.get("category") or self.top.get("topic") or []
-        brands = [b for b in self.top.get("brand") or [] if b.name.lower() not in NO_BRAND]
+        """E.g. "Nail Polish & Manicure · OPI, Essie": two categories (else topics), then two
+        brands, each picked by ``share × log2(lift)`` among the profile's interests: lift alone
+        would name a segment after a brand 11 % of it buys over one 60 % buy. A category next
+        to its own parent or child is skipped, and so are placeholder brands ("Unknown")."""
+        themes = _label_picks(self.top.get("category") or self.top.get("topic") or [])
+        brands = _label_picks(
+            [b for b in self.top.get("brand") or [] if b.name.lower() not in NO_BRAND]
+        )
         parts = []
         if themes:
-            names = [interest.name for interest in themes[:2]]
+            names = [interest.name for interest in themes]
             # "Top & Base Coats & Nail Polish" would hide where one name ends
             parts.append((", " if any("&" in name for name in names) else " & ").join(names))
         if brands:
-            parts.append(", ".join(interest.name for interest in brands[:2]))
+            parts.append(", ".join(interest.name for interest in brands))
         return " · ".join(parts) if parts else f"Segment {self.index + 1}"
+
+
+def _label_picks(interests: list[Interest], count: int = 2) -> list[Interest]:
+    """The ``count`` interests of highest ``share × log2(lift)``, none an ancestor or a
+    descendant of another in the category tree (ids are paths joined with " > ")."""
+    ranked = sorted(interests, key=lambda i: (-i.share * math.log2(max(i.lift, 1.0)), i.id))
+    picks: list[Interest] = []
+    for interest in ranked:
+        related = any(
+            interest.id.startswith(f"{p.id} > ") or p.id.startswith(f"{interest.id} > ")
+            for p in picks
+        )
+        if not related:
+            picks.append(interest)
+        if len(picks) == count:
+            break
+    return picks
 
 
 def profile_segments(

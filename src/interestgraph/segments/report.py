@@ -129,8 +129,13 @@ def _lift_chart(segments: list[dict[str, Any]], path: Path) -> Path | None:
     for (row, column), value in np.ndenumerate(lift):
         if not math.isnan(value):
             axes.text(column, row, f"{value:.0f}", ha="center", va="center", fontsize=6)
-    figure.colorbar(image, ax=axes, label="log2 lift", fraction=0.025, pad=0.01)
-    axes.set_title(f"Interest lift by segment ({kind} × population share)")
+    bar = figure.colorbar(image, ax=axes, fraction=0.025, pad=0.01)
+    bar.set_label("lift (colour on a log2 scale)")
+    ticks = [float(t) for t in bar.get_ticks()]
+    bar.set_ticks(ticks, labels=[f"{2**t:.3g}" for t in ticks])
+    axes.set_title(
+        f"Lift of each segment's top {kind} interests: share in the segment / share of all users"
+    )
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)

@@ -11,10 +11,14 @@ from neo4j import Driver, RoutingControl
 KINDS = ("category", "brand", "topic", "item")
 
 SEGMENTS_PAGE_QUERY = """
-MATCH (s:Segment)
-WITH s ORDER BY s.size DESC, s.id
-WITH collect(s) AS ordered
-RETURN size(ordered) AS total, [s IN ordered[$offset..$offset + $limit] | s {.*}] AS page
+OPTIONAL MATCH (run:SegmentRun {current: true})
+CALL () {
+  MATCH (s:Segment)
+  WITH s ORDER BY s.size DESC, s.id
+  RETURN collect(s) AS ordered
+}
+RETURN run.id AS run, size(ordered) AS total,
+       [s IN ordered[$offset..$offset + $limit] | s {.*}] AS page
 """
 SEGMENT_QUERY = "MATCH (s:Segment {id: $id}) RETURN s {.*} AS segment"
 USER_SEGMENT_QUERY = """
@@ -89,13 +93,26 @@ class MemberRecord:
     centrality: float
 
 
-def segments_page(driver: Driver, offset: int, limit: int) -> tuple[int, list[SegmentRecord]]:
-    """The total number of segments and those at ``offset..offset+limit`` by size."""
+@dataclass(frozen=True, slots=True)
+class SegmentsPage:
+    """Segments at an offset of the size order of ``run`` (None before any run)."""
+
+    run: str | None
+    total: int
+    segments: list[SegmentRecord]
+
+
+def segments_page(driver: Driver, offset: int, limit: int) -> SegmentsPage:
+    """The segments at ``offset..offset+limit`` by size, the total and the current run."""
     records, _, _ = driver.execute_query(
         SEGMENTS_PAGE_QUERY, offset=offset, limit=limit, routing_=RoutingControl.READ
     )
     record = records[0]
-    return int(record["total"]), [SegmentRecord.from_properties(p) for p in record["page"]]
+    return SegmentsPage(
+        record["run"],
+        int(record["total"]),
+        [SegmentRecord.from_properties(p) for p in record["page"]],
+    )
 
 
 def get_segment(driver: Driver, segment_id: str) -> SegmentRecord | None:

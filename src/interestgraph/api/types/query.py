@@ -47,22 +47,24 @@ class Query:
         self, info: Info, first: int = 20, after: str | None = None
     ) -> SegmentConnection:
         check_first(first)
-        offset = _offset_after(after) if after is not None else 0
-        total, page = await asyncio.to_thread(segments_page, info.context.driver, offset, first)
+        run, offset = _position_after(after) if after is not None else (None, 0)
+        page = await asyncio.to_thread(segments_page, info.context.driver, offset, first)
+        if after is not None and run != page.run:
+            raise BadInput("the segments were recomputed since this cursor: start from the first")
         edges = [
             SegmentEdge(
-                cursor=encode_cursor(SEGMENT_CURSOR, offset + k + 1),
+                cursor=encode_cursor(SEGMENT_CURSOR, [page.run, offset + k + 1]),
                 node=Segment.from_record(record),
             )
-            for k, record in enumerate(page)
+            for k, record in enumerate(page.segments)
         ]
         return SegmentConnection(
             edges=edges,
             page_info=PageInfo(
-                has_next_page=offset + len(page) < total,
+                has_next_page=offset + len(page.segments) < page.total,
                 end_cursor=edges[-1].cursor if edges else None,
             ),
-            total_count=total,
+            total_count=page.total,
         )
 
     @strawberry.field(description="The segment with this id; NOT_FOUND when there is none.")
@@ -73,8 +75,17 @@ class Query:
         return Segment.from_record(record)
 
 
-def _offset_after(cursor: str) -> int:
+def _position_after(cursor: str) -> tuple[str | None, int]:
+    """The run a segments cursor was made in and the offset after it: positions in the size
+    order mean nothing once another run replaced the segments."""
     value = decode_cursor(SEGMENT_CURSOR, cursor)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+    if not (
+        isinstance(value, list)
+        and len(value) == 2
+        and (value[0] is None or isinstance(value[0], str))
+        and isinstance(value[1], int)
+        and not isinstance(value[1], bool)
+        and value[1] >= 0
+    ):
         raise BadInput(f"not a cursor of this list: '{cursor}'")
-    return value
+    return value[0], value[1]
