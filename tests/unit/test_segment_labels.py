@@ -55,3 +55,12 @@ def test_label_skips_a_category_next_to_its_own_parent() -> None:
         Interest("Supplies > Glue", "Glue", 0.3, 3.0),
     ]
     assert _profile(category=categories).label == "Tape & Glue"
+
+
+def test_label_names_two_categories_of_the_same_name_once() -> None:
+    categories = [
+        Interest("Women > Eau de Toilette", "Eau de Toilette", 0.5, 8.0),
+        Interest("Men > Eau de Toilette", "Eau de Toilette", 0.4, 9.0),
+        Interest("Men > Cologne", "Cologne", 0.3, 6.0),
+    ]
+    assert _profile(category=categories).label == "Eau de Toilette & Cologne"

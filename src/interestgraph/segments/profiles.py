@@ -83,12 +83,15 @@ class SegmentProfile:
 
 def _label_picks(interests: list[Interest], count: int = 2) -> list[Interest]:
     """The ``count`` interests of highest ``share × log2(lift)``, none an ancestor or a
-    descendant of another in the category tree (ids are paths joined with " > ")."""
+    descendant of another in the category tree (ids are paths joined with " > ") nor of the
+    same name."""
     ranked = sorted(interests, key=lambda i: (-i.share * math.log2(max(i.lift, 1.0)), i.id))
     picks: list[Interest] = []
     for interest in ranked:
         related = any(
-            interest.id.startswith(f"{p.id} > ") or p.id.startswith(f"{interest.id} > ")
+            interest.id.startswith(f"{p.id} > ")
+            or p.id.startswith(f"{interest.id} > ")
+            or interest.name == p.name  # "Eau de Toilette" for women and for men
             for p in picks
         )
         if not related:
