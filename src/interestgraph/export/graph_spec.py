@@ -123,6 +123,11 @@ def node_keys_query(node: NodeSpec) -> str:
     )
 
 
+def labelled_count_query(label: str) -> str:
+    """How many of the internal ids in ``$keys`` are nodes of ``label``."""
+    return f"UNWIND $keys AS k MATCH (n:{label}) WHERE id(n) = k RETURN count(n) AS n"
+
+
 def exported_attrs(edge: EdgeSpec, all_attrs: bool) -> tuple[EdgeAttr, ...]:
     """The attributes an export reads: all, or only the essential ones. Relationship properties
     are the slow part of a read (3x the time of the topology alone on Tmall's views)."""

@@ -46,6 +46,7 @@ from interestgraph.export.graph_spec import (
     edge_count_query,
     edge_page_query,
     exported_attrs,
+    labelled_count_query,
     node_keys_query,
 )
 from interestgraph.export.pages import all_node_keys, chunks, id_index, ordered_map, read_one
@@ -345,7 +346,7 @@ class _EdgeReader:
         arrays, unseen = _page_arrays(record, self.attrs, self.source_lookup, self.targets)
         if self.strict and unseen.size:
             label = self.edge.target.label
-            labelled = read_one(driver, _labelled_count_query(label), keys=unseen.tolist())["n"]
+            labelled = read_one(driver, labelled_count_query(label), keys=unseen.tolist())["n"]
             if labelled:
                 raise InterestGraphError(
                     f"the graph changed during the export ({labelled} :{label} nodes that "
@@ -407,10 +408,6 @@ def _export_edges(
     for reader in readers:
         reader.store(data, pages[reader.edge.edge_type])
     return {reader.edge.target.node_type for reader in present}
-
-
-def _labelled_count_query(label: str) -> str:
-    return f"UNWIND $keys AS k MATCH (n:{label}) WHERE id(n) = k RETURN count(n) AS n"
 
 
 def _page_arrays(

@@ -25,6 +25,8 @@ import numpy as np
 from neo4j import Driver, RoutingControl
 
 from interestgraph.errors import NotFound
+from interestgraph.serving.records import SegmentRecord
+from interestgraph.serving.segments import segment_members
 
 KEY_USERS = 5
 HEATMAP_INTERESTS = 2  # per segment, into the heat map's columns
@@ -43,11 +45,7 @@ CALL (s) {
 RETURN s {.*} AS segment, key_users
 ORDER BY s.size DESC, s.id
 """
-MEMBERS_QUERY = """
-MATCH (:Segment {id: $id})<-[m:IN_SEGMENT]-(u:User)
-RETURN u.id AS user_id, m.centrality AS centrality
-ORDER BY centrality DESC, user_id
-"""
+AUDIENCE_PAGE = 10_000
 
 
 @dataclass(frozen=True)
@@ -71,14 +69,15 @@ def write_report(driver: Driver, out_dir: Path) -> ReportFiles:
     records, _, _ = driver.execute_query(
         SEGMENTS_QUERY, key_users=KEY_USERS, routing_=RoutingControl.READ
     )
-    segments = [{**r["segment"], "key_users": r["key_users"]} for r in records]
+    segments = [SegmentRecord.from_properties(r["segment"]) for r in records]
+    key_users = {r["segment"]["id"]: r["key_users"] for r in records}
     out_dir.mkdir(parents=True, exist_ok=True)
     charts = [_sizes_chart(segments, out_dir / "segment-sizes.png")]
     heatmap = _lift_chart(segments, out_dir / "interest-lift.png")
     if heatmap is not None:
         charts.append(heatmap)
-    audiences = [_audience(driver, segment["id"], out_dir / "audiences") for segment in segments]
-    content = _Content(run, segments, charts, audiences, out_dir)
+    audiences = [_audience(driver, segment.id, out_dir / "audiences") for segment in segments]
+    content = _Content(run, segments, key_users, charts, audiences, out_dir)
     markdown = out_dir / "segments.md"
     markdown.write_text(_markdown(content), encoding="utf-8")
     page = out_dir / "segments.html"
@@ -86,9 +85,9 @@ def write_report(driver: Driver, out_dir: Path) -> ReportFiles:
     return ReportFiles(page, markdown, charts, audiences)
 
 
-def _sizes_chart(segments: list[dict[str, Any]], path: Path) -> Path:
-    labels = [f"{s['id']} {_short(s['label'])}" for s in segments][::-1]
-    sizes = [s["size"] for s in segments][::-1]
+def _sizes_chart(segments: list[SegmentRecord], path: Path) -> Path:
+    labels = [f"{s.id} {_short(s.label)}" for s in segments][::-1]
+    sizes = [s.size for s in segments][::-1]
     figure, axes = plt.subplots(figsize=(9, 0.4 * len(segments) + 1.2))
     axes.barh(labels, sizes, color="#4c72b0")
     for y, size in enumerate(sizes):
@@ -101,23 +100,22 @@ def _sizes_chart(segments: list[dict[str, Any]], path: Path) -> Path:
     return path
 
 
-def _lift_chart(segments: list[dict[str, Any]], path: Path) -> Path | None:
+def _lift_chart(segments: list[SegmentRecord], path: Path) -> Path | None:
     """Segments × the categories (topics where none) of highest lift; a blank cell: not among
     that segment's top interests (not computed)."""
-    kind = "category" if any(s.get("top_category") for s in segments) else "topic"
+    kind = "category" if any(s.top["category"] for s in segments) else "topic"
     columns: list[str] = []
     for segment in segments:
-        for name in (segment.get(f"top_{kind}") or [])[:HEATMAP_INTERESTS]:
-            if name not in columns:
-                columns.append(name)
+        for interest in segment.top[kind][:HEATMAP_INTERESTS]:
+            if interest.name not in columns:
+                columns.append(interest.name)
     if not columns:
         return None
     lift = np.full((len(segments), len(columns)), np.nan)
     for row, segment in enumerate(segments):
-        names = segment.get(f"top_{kind}") or []
-        for name, value in zip(names, segment.get(f"top_{kind}_lift") or [], strict=False):
-            if name in columns:
-                lift[row, columns.index(name)] = value
+        for interest in segment.top[kind]:
+            if interest.name in columns:
+                lift[row, columns.index(interest.name)] = interest.lift
     figure, axes = plt.subplots(
         figsize=(min(16, 0.32 * len(columns) + 3), 0.32 * len(segments) + 2.4)
     )
@@ -125,7 +123,7 @@ def _lift_chart(segments: list[dict[str, Any]], path: Path) -> Path | None:
     axes.set_xticks(
         range(len(columns)), [_short(c, 24) for c in columns], rotation=60, ha="right", fontsize=7
     )
-    axes.set_yticks(range(len(segments)), [s["id"] for s in segments], fontsize=7)
+    axes.set_yticks(range(len(segments)), [s.id for s in segments], fontsize=7)
     for (row, column), value in np.ndenumerate(lift):
         if not math.isnan(value):
             axes.text(column, row, f"{value:.0f}", ha="center", va="center", fontsize=6)
@@ -143,22 +141,17 @@ def _lift_chart(segments: list[dict[str, Any]], path: Path) -> Path | None:
 
 
 def _audience(driver: Driver, segment_id: str, folder: Path) -> Path:
+    """The segment's members, most central first, read in pages as the API reads them."""
     folder.mkdir(parents=True, exist_ok=True)
-    records, _, _ = driver.execute_query(MEMBERS_QUERY, id=segment_id, routing_=RoutingControl.READ)
     path = folder / f"{segment_id}.csv"
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["user_id", "centrality"])
-        for record in records:
-            writer.writerow([record["user_id"], f"{record['centrality']:.4f}"])
+        after = None
+        while page := segment_members(driver, segment_id, after, AUDIENCE_PAGE):
+            writer.writerows([m.user_id, f"{m.centrality:.4f}"] for m in page)
+            after = page[-1]
     return path
-
-
-def _interests(segment: dict[str, Any], kind: str) -> list[tuple[str, float, float]]:
-    names = segment.get(f"top_{kind}") or []
-    lifts = segment.get(f"top_{kind}_lift") or []
-    shares = segment.get(f"top_{kind}_share") or [math.nan] * len(names)
-    return list(zip(names, lifts, shares, strict=False))
 
 
 KINDS = (("category", "Categories"), ("brand", "Brands"), ("topic", "Topics"), ("item", "Items"))
@@ -181,17 +174,17 @@ class _Content:
     """What both renderings show; file links relative to ``out_dir``."""
 
     run: dict[str, Any]
-    segments: list[dict[str, Any]]
+    segments: list[SegmentRecord]
+    key_users: dict[str, list[str]]
     charts: list[Path]
     audiences: list[Path]
     out_dir: Path
 
 
-def _summary(segment: dict[str, Any]) -> str:
+def _summary(segment: SegmentRecord) -> str:
     return (
-        f"{segment['size']:,} users ({segment['share']:.1%}); "
-        f"{segment.get('activity', 0):.1f} events per user "
-        f"({segment.get('activity_lift', 0):.2f}× the average). Key users: "
+        f"{segment.size:,} users ({segment.share:.1%}); {segment.activity:.1f} events per user "
+        f"({segment.activity_lift:.2f}× the average). Key users: "
     )
 
 
@@ -206,20 +199,18 @@ def _markdown(content: _Content) -> str:
     ]
     for segment, audience in zip(content.segments, content.audiences, strict=True):
         lines.append(
-            f"| {segment['id']} | {segment['label']} | {segment['size']:,} | "
-            f"{segment['share']:.1%} | {segment.get('activity_lift', 0):.2f} | "
-            f"[csv]({audience.relative_to(content.out_dir)}) |"
+            f"| {segment.id} | {segment.label} | {segment.size:,} | {segment.share:.1%} | "
+            f"{segment.activity_lift:.2f} | [csv]({audience.relative_to(content.out_dir)}) |"
         )
     for segment in content.segments:
-        lines += ["", f"## {segment['id']} · {segment['label']}", ""]
-        lines.append(_summary(segment) + ", ".join(segment["key_users"]) + ".")
+        lines += ["", f"## {segment.id} · {segment.label}", ""]
+        lines.append(_summary(segment) + ", ".join(content.key_users[segment.id]) + ".")
         for kind, title in KINDS:
-            ranked = _interests(segment, kind)
-            if ranked:
+            if ranked := segment.top[kind]:
                 lines.append("")
                 lines.append(
                     f"- {title} by lift: "
-                    + "; ".join(f"{n} ×{lift:.1f} ({share:.0%})" for n, lift, share in ranked)
+                    + "; ".join(f"{i.name} ×{i.lift:.1f} ({i.share:.0%})" for i in ranked)
                 )
     return "\n".join(lines) + "\n"
 
@@ -232,8 +223,8 @@ def _html(content: _Content) -> str:
         for chart in content.charts
     )
     rows = "".join(
-        f"<tr><td>{e(s['id'])}</td><td>{e(s['label'])}</td><td>{s['size']:,}</td>"
-        f"<td>{s['share']:.1%}</td><td>{s.get('activity_lift', 0):.2f}</td>"
+        f"<tr><td>{e(s.id)}</td><td>{e(s.label)}</td><td>{s.size:,}</td>"
+        f"<td>{s.share:.1%}</td><td>{s.activity_lift:.2f}</td>"
         f'<td><a href="{e(str(a.relative_to(content.out_dir)))}">csv</a></td></tr>'
         for s, a in zip(content.segments, content.audiences, strict=True)
     )
@@ -242,16 +233,17 @@ def _html(content: _Content) -> str:
         interests = "".join(
             f"<h4>{title} by lift</h4><table><tr><th>name</th><th>lift</th><th>share</th></tr>"
             + "".join(
-                f"<tr><td>{e(str(n))}</td><td>{lift:.2f}</td><td>{share:.0%}</td></tr>"
-                for n, lift, share in ranked
+                f"<tr><td>{e(i.name)}</td><td>{i.lift:.2f}</td><td>{i.share:.0%}</td></tr>"
+                for i in ranked
             )
             + "</table>"
             for kind, title in KINDS
-            if (ranked := _interests(segment, kind))
+            if (ranked := segment.top[kind])
         )
+        key_users = ", ".join(content.key_users[segment.id])
         sections.append(
-            f"<section><h3>{e(segment['id'])} · {e(segment['label'])}</h3>"
-            f"<p>{e(_summary(segment))}<code>{e(', '.join(segment['key_users']))}</code></p>"
+            f"<section><h3>{e(segment.id)} · {e(segment.label)}</h3>"
+            f"<p>{e(_summary(segment))}<code>{e(key_users)}</code></p>"
             f"{interests}</section>"
         )
     return f"""<!doctype html>

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 InterestKind = Literal["category", "brand", "topic"]
 PathNodeKind = Literal["user", "item", "brand", "category", "topic"]
@@ -87,3 +87,71 @@ class ExplanationRecord:
     strength: float
     reason: str
     path: tuple[PathNodeRecord, ...]
+
+
+# What a segment profile ranks by lift (segments/profiles.py), as the Segment node stores it.
+SEGMENT_PROFILE_KINDS = ("category", "brand", "topic", "item")
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentInterestRecord:
+    id: str
+    name: str
+    lift: float
+    share: float
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentRecord:
+    """A stored segment with its profile (segments/profiles.py)."""
+
+    id: str
+    label: str
+    size: int
+    share: float
+    run: str
+    activity: float
+    activity_lift: float
+    top: dict[str, list[SegmentInterestRecord]]
+
+    @classmethod
+    def from_properties(cls, p: dict[str, Any]) -> SegmentRecord:
+        return cls(
+            id=p["id"],
+            label=p["label"],
+            size=int(p["size"]),
+            share=float(p["share"]),
+            run=p["run"],
+            activity=float(p.get("activity") or 0.0),
+            activity_lift=float(p.get("activity_lift") or 0.0),
+            top={
+                kind: [
+                    SegmentInterestRecord(i, n, float(lift), float(share))
+                    for i, n, lift, share in zip(
+                        p.get(f"top_{kind}_ids") or [],
+                        p.get(f"top_{kind}") or [],
+                        p.get(f"top_{kind}_lift") or [],
+                        p.get(f"top_{kind}_share") or [],
+                        strict=False,
+                    )
+                ]
+                for kind in SEGMENT_PROFILE_KINDS
+            },
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRecord:
+    """A member by pseudonym (segments hold no shop ids) and its centrality in the segment."""
+
+    user_id: str
+    centrality: float
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentsPage:
+    """Segments at an offset of the size order of ``run`` (None before any run)."""
+
+    run: str | None
+    total: int
+    segments: list[SegmentRecord]

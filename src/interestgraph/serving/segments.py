@@ -3,12 +3,13 @@ one segment, its members by centrality, a user's segment."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from neo4j import Driver, RoutingControl
 
-KINDS = ("category", "brand", "topic", "item")
+from interestgraph.serving.records import (
+    MemberRecord,
+    SegmentRecord,
+    SegmentsPage,
+)
 
 SEGMENTS_PAGE_QUERY = """
 OPTIONAL MATCH (run:SegmentRun {current: true})
@@ -36,70 +37,6 @@ RETURN user_id, centrality
 ORDER BY centrality DESC, user_id
 LIMIT $limit
 """
-
-
-@dataclass(frozen=True, slots=True)
-class SegmentInterestRecord:
-    id: str
-    name: str
-    lift: float
-    share: float
-
-
-@dataclass(frozen=True, slots=True)
-class SegmentRecord:
-    """A stored segment with its profile (segments/profiles.py)."""
-
-    id: str
-    label: str
-    size: int
-    share: float
-    run: str
-    activity: float
-    activity_lift: float
-    top: dict[str, list[SegmentInterestRecord]]
-
-    @classmethod
-    def from_properties(cls, p: dict[str, Any]) -> SegmentRecord:
-        return cls(
-            id=p["id"],
-            label=p["label"],
-            size=int(p["size"]),
-            share=float(p["share"]),
-            run=p["run"],
-            activity=float(p.get("activity") or 0.0),
-            activity_lift=float(p.get("activity_lift") or 0.0),
-            top={
-                kind: [
-                    SegmentInterestRecord(i, n, float(lift), float(share))
-                    for i, n, lift, share in zip(
-                        p.get(f"top_{kind}_ids") or [],
-                        p.get(f"top_{kind}") or [],
-                        p.get(f"top_{kind}_lift") or [],
-                        p.get(f"top_{kind}_share") or [],
-                        strict=False,
-                    )
-                ]
-                for kind in KINDS
-            },
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class MemberRecord:
-    """A member by pseudonym (segments hold no shop ids) and its centrality in the segment."""
-
-    user_id: str
-    centrality: float
-
-
-@dataclass(frozen=True, slots=True)
-class SegmentsPage:
-    """Segments at an offset of the size order of ``run`` (None before any run)."""
-
-    run: str | None
-    total: int
-    segments: list[SegmentRecord]
 
 
 def segments_page(driver: Driver, offset: int, limit: int) -> SegmentsPage:

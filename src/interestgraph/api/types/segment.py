@@ -10,12 +10,8 @@ from interestgraph.api.context import Info
 from interestgraph.api.pagination import PageInfo, decode_cursor, encode_cursor
 from interestgraph.api.validation import check_first
 from interestgraph.errors import BadInput
-from interestgraph.serving.segments import (
-    MemberRecord,
-    SegmentInterestRecord,
-    SegmentRecord,
-    segment_members,
-)
+from interestgraph.serving.records import MemberRecord, SegmentInterestRecord, SegmentRecord
+from interestgraph.serving.segments import segment_members
 
 MEMBER_CURSOR = "member"
 
