@@ -221,11 +221,14 @@ def test_cli_runs_segments_and_writes_the_report(
     assert "2 segments" in ran.stderr and "55 users in segments" in ran.stderr
 
     out = tmp_path / "report"
+    (out / "audiences").mkdir(parents=True)
+    (out / "audiences" / "seg-0099.csv").write_text("user_id\nold-run-user\n", encoding="utf-8")
     reported = run_cli(neo4j_settings, "segments", "report", "--out", str(out))
     assert reported.returncode == 0, reported.stderr
 
     assignment = _assignment(shop)
     audiences = sorted((out / "audiences").glob("*.csv"))
+    # an earlier report's audience (segment gone, maybe forgotten users) does not survive
     assert [a.stem for a in audiences] == sorted(set(assignment.values()))
     for audience in audiences:
         with audience.open(encoding="utf-8") as handle:

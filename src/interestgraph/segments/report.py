@@ -57,7 +57,8 @@ class ReportFiles:
 
 
 def write_report(driver: Driver, out_dir: Path) -> ReportFiles:
-    """Write the report of the current segmentation run into ``out_dir`` (created).
+    """Write the report of the current segmentation run into ``out_dir`` (created), replacing
+    the audience CSVs of an earlier report there.
 
     Raises:
         NotFound: no segmentation run yet (`interestgraph segments run`).
@@ -76,7 +77,11 @@ def write_report(driver: Driver, out_dir: Path) -> ReportFiles:
     heatmap = _lift_chart(segments, out_dir / "interest-lift.png")
     if heatmap is not None:
         charts.append(heatmap)
-    audiences = [_audience(driver, segment.id, out_dir / "audiences") for segment in segments]
+    folder = out_dir / "audiences"
+    # an earlier report's audiences may name segments (and users) that are gone
+    for stale in folder.glob("*.csv"):
+        stale.unlink()
+    audiences = [_audience(driver, segment.id, folder) for segment in segments]
     content = _Content(run, segments, key_users, charts, audiences, out_dir)
     markdown = out_dir / "segments.md"
     markdown.write_text(_markdown(content), encoding="utf-8")
