@@ -14,6 +14,7 @@ from graphql import GraphQLError
 from neo4j.exceptions import ServiceUnavailable, SessionExpired
 from strawberry.extensions import SchemaExtension
 
+from interestgraph.api.metrics import count_graphql_errors
 from interestgraph.errors import BadInput, DatabaseUnavailable, InterestGraphError
 
 logger = logging.getLogger(__name__)
@@ -74,3 +75,4 @@ class ErrorCodes(SchemaExtension):
         errors = getattr(result, "errors", None)
         if errors:
             result.errors = [to_client_error(e) for e in errors]  # type: ignore[union-attr]
+            count_graphql_errors(result.errors)  # type: ignore[union-attr]
