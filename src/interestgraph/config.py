@@ -52,6 +52,18 @@ class Settings(BaseSettings):
     neo4j_start_timeout_s: float = 120.0
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    api_db_connection_timeout_s: float = Field(
+        default=2.0, gt=0, description="API: seconds to open a Neo4j connection (CLI: 5)"
+    )
+    api_db_retry_s: float = Field(
+        default=1.0,
+        ge=0,
+        description="API: seconds a read is retried while Neo4j is unreachable, before "
+        "UNAVAILABLE (CLI: 15)",
+    )
+    api_request_timeout_s: float = Field(
+        default=10.0, gt=0, description="API: longest a GraphQL request runs before TIMEOUT"
+    )
     batch_size: int = 5000
     interest_weight_view: float = Field(default=1.0, ge=0, description="weight of one view")
     interest_weight_click: float = Field(default=1.0, ge=0, description="weight of one click")

@@ -9,8 +9,14 @@ from interestgraph.config import Settings
 from interestgraph.errors import DatabaseAuthError, DatabaseUnavailable
 
 
-def connect(settings: Settings) -> Driver:
+def connect(
+    settings: Settings, *, connection_timeout_s: float = 5.0, retry_s: float = 15.0
+) -> Driver:
     """Open a driver and check that the server answers and accepts the credentials.
+
+    ``retry_s`` bounds how long a managed transaction is retried on a lost server: long for the
+    CLI's batch jobs, which should ride out a short outage; short for the API, which answers
+    UNAVAILABLE rather than keep a client waiting.
 
     "Unknown label, type or property" notifications are off: a shop's graph may lack some
     behaviours (no ratings, no views) or derived data (no topics yet), and queries naming them
@@ -20,8 +26,8 @@ def connect(settings: Settings) -> Driver:
     driver = GraphDatabase.driver(
         uri,
         auth=(settings.neo4j_user, settings.password()),
-        connection_timeout=5.0,
-        max_transaction_retry_time=15.0,
+        connection_timeout=connection_timeout_s,
+        max_transaction_retry_time=retry_s,
         notifications_disabled_classifications=[NotificationDisabledClassification.UNRECOGNIZED],
     )
     try:
