@@ -78,8 +78,8 @@ def api(neo4j_settings: Settings, neo4j_driver: Driver) -> Iterator[Api]:
     """The app on a free loopback port; its driver (made at start-up) counts queries."""
     drivers: list[CountingDriver] = []
 
-    def counting_connect(settings: Settings) -> CountingDriver:
-        drivers.append(CountingDriver(connect(settings)))
+    def counting_connect(settings: Settings, **options: float) -> CountingDriver:
+        drivers.append(CountingDriver(connect(settings, **options)))
         return drivers[-1]
 
     port = find_free_port()

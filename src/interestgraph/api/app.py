@@ -1,8 +1,10 @@
-"""The ASGI app: GraphQL (with GraphiQL) at /graphql and a liveness probe at /healthz.
+"""The ASGI app: GraphQL (with GraphiQL) at /graphql, probes at /healthz and /readyz, Prometheus
+metrics at /metrics.
 
 The Neo4j driver is opened once when the app starts and closed when it stops; the pseudonymizer
 is built once from the settings' key. Every GraphQL request gets a fresh context holding both and
-new DataLoaders.
+new DataLoaders. Every HTTP request gets an id, a log line and metrics; a GraphQL request running
+past ``api_request_timeout_s`` is answered with TIMEOUT.
 """
 
 from __future__ import annotations
@@ -13,17 +15,24 @@ from typing import TypedDict
 
 from neo4j import Driver
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
 from interestgraph.api.context import Context, make_context
+from interestgraph.api.metrics import ApiMetrics
+from interestgraph.api.observability import ObservabilityMiddleware
+from interestgraph.api.probes import healthz, readyz
 from interestgraph.api.schema import build_schema
+from interestgraph.api.timeout import GraphQLTimeout
 from interestgraph.config import Settings
 from interestgraph.db.connection import connect
 from interestgraph.privacy import Pseudonymizer, create_pseudonymizer
+
+GRAPHQL_PATH = "/graphql"
 
 
 class State(TypedDict):
@@ -42,21 +51,24 @@ class GraphQLApp(GraphQL[Context, None]):
         return make_context(request.state.driver, request.state.pseudonymizer)
 
 
-async def healthz(request: Request) -> JSONResponse:
-    """Liveness: the process serves HTTP (Neo4j problems show as UNAVAILABLE on queries)."""
-    return JSONResponse({"status": "ok"})
-
-
 def create_app(settings: Settings) -> Starlette:
-    """Build the app; the driver comes from ``connect(settings)`` when the server starts it.
+    """Build the app; the driver comes from ``connect`` when the server starts it.
 
-    The pseudonym key is loaded here, so a missing or short key fails before serving.
+    The pseudonym key is loaded here, so a missing or short key fails before serving. The driver
+    gives up on a lost Neo4j within the API's short limits, so requests answer UNAVAILABLE
+    quickly, and its pool reconnects by itself once Neo4j is back.
     """
     pseudonymizer = create_pseudonymizer(settings)
+    metrics = ApiMetrics()
+    graphql = GraphQLApp(build_schema(), graphql_ide="graphiql")
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
-        driver = connect(settings)
+        driver = connect(
+            settings,
+            connection_timeout_s=settings.api_db_connection_timeout_s,
+            retry_s=settings.api_db_retry_s,
+        )
         try:
             yield {"driver": driver, "pseudonymizer": pseudonymizer}
         finally:
@@ -64,8 +76,13 @@ def create_app(settings: Settings) -> Starlette:
 
     return Starlette(
         routes=[
-            Route("/graphql", GraphQLApp(build_schema(), graphql_ide="graphiql")),
+            Route(GRAPHQL_PATH, GraphQLTimeout(graphql, settings.api_request_timeout_s)),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics.endpoint, methods=["GET"]),
+        ],
+        middleware=[
+            Middleware(ObservabilityMiddleware, metrics=metrics, graphql_path=GRAPHQL_PATH)
         ],
         lifespan=lifespan,
     )

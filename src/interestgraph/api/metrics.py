@@ -13,12 +13,16 @@ from contextvars import ContextVar
 
 from graphql import GraphQLError
 from prometheus_client import (
+    CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
     Histogram,
     PlatformCollector,
     ProcessCollector,
+    generate_latest,
 )
+from starlette.requests import Request
+from starlette.responses import Response
 
 # 1 ms to 10 s: a cached item lookup to a request the timeout is about to cut.
 LATENCY_BUCKETS_S = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -55,6 +59,10 @@ class ApiMetrics:
     def observe_request(self, *, path: str, method: str, status: int, seconds: float) -> None:
         self.requests.labels(path=path, method=method, status=str(status)).inc()
         self.latency.labels(path=path, method=method).observe(seconds)
+
+    async def endpoint(self, request: Request) -> Response:
+        """``/metrics``: the registry in Prometheus's text exposition format."""
+        return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
 
     @contextmanager
     def collecting(self) -> Iterator[None]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Collection
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from neo4j import Driver
@@ -354,6 +354,11 @@ def fold_in(
     )
 
 
+# uvicorn's own logging off: its errors go through the JSON lines `configure_logging` sets up,
+# and the API logs every request itself (no access log).
+UVICORN_LOGGING: dict[str, Any] = {"log_level": "warning", "log_config": None, "access_log": False}
+
+
 @app.command("serve")
 def serve(
     host: Annotated[str | None, typer.Option(help="default INTERESTGRAPH_API_HOST")] = None,
@@ -363,6 +368,7 @@ def serve(
     import uvicorn
 
     from interestgraph.api.app import create_app
+    from interestgraph.api.logs import configure_logging
     from interestgraph.db.connection import connect
 
     settings = load_settings()
@@ -374,8 +380,9 @@ def serve(
     _require_free_port(settings.api_host, settings.api_port)
     url = f"http://{settings.api_host}:{settings.api_port}/graphql"
     console.print(f"GraphQL at {url} (Ctrl-C stops)")
+    configure_logging()
     uvicorn.run(
-        create_app(settings), host=settings.api_host, port=settings.api_port, log_level="warning"
+        create_app(settings), host=settings.api_host, port=settings.api_port, **UVICORN_LOGGING
     )
     console.print("GraphQL server stopped")
 
@@ -405,6 +412,7 @@ def demo(
     import uvicorn
 
     from interestgraph.api.app import create_app
+    from interestgraph.api.logs import configure_logging
     from interestgraph.db.connection import connect
     from interestgraph.db.server import LocalNeo4jServer
     from interestgraph.demo import pick_demo_subjects, show_when_serving
@@ -439,12 +447,13 @@ def demo(
     console.rule("5. GraphQL")
     _require_free_port(settings.api_host, settings.api_port)
     url = f"http://{settings.api_host}:{settings.api_port}/graphql"
+    configure_logging()
     server = uvicorn.Server(
         uvicorn.Config(
             create_app(settings),
             host=settings.api_host,
             port=settings.api_port,
-            log_level="warning",
+            **UVICORN_LOGGING,
         )
     )
     console.print(f"GraphQL (GraphiQL in a browser) at {url}; Ctrl-C stops")
