@@ -64,6 +64,26 @@ class Settings(BaseSettings):
     api_request_timeout_s: float = Field(
         default=10.0, gt=0, description="API: longest a GraphQL request runs before TIMEOUT"
     )
+    api_keys: SecretStr | None = Field(
+        default=None,
+        description="API keys as 'name:scope:secret' entries separated by commas, scope 'read' "
+        "or 'write' (write includes read); unset: the API is open to anyone who reaches it",
+    )
+    api_production: bool = Field(
+        default=False,
+        description="production mode: API keys required, introspection and GraphiQL off",
+    )
+    api_max_depth: int = Field(
+        default=10, ge=1, description="deepest field nesting a query may have"
+    )
+    api_max_cost: int = Field(
+        default=5000,
+        ge=1,
+        description="most fields a query may resolve, each list counted `first` times",
+    )
+    api_max_events: int = Field(
+        default=500, ge=1, description="most events one recordEvents call may send"
+    )
     batch_size: int = 5000
     interest_weight_view: float = Field(default=1.0, ge=0, description="weight of one view")
     interest_weight_click: float = Field(default=1.0, ge=0, description="weight of one click")

@@ -26,6 +26,24 @@ class NotFound(InterestGraphError):  # noqa: N818
     code = "NOT_FOUND"
 
 
+class Unauthenticated(InterestGraphError):  # noqa: N818
+    """An API request without a valid API key where keys are required."""
+
+    code = "UNAUTHENTICATED"
+
+
+class Forbidden(InterestGraphError):  # noqa: N818
+    """A valid API key whose scope does not allow the operation (a read key and a mutation)."""
+
+    code = "FORBIDDEN"
+
+
+class TooComplex(InterestGraphError):  # noqa: N818
+    """A query nested deeper, or asking for more fields, than the API's limits allow."""
+
+    code = "TOO_COMPLEX"
+
+
 class DatabaseUnavailable(InterestGraphError):  # noqa: N818
     """Neo4j cannot be reached (not started, wrong address, stopped while running)."""
 

@@ -77,8 +77,13 @@ class UserOnlyDriver:
 
     def execute_query(self, query: str, **kwargs: Any) -> Any:
         assert query == USER_STATUS_QUERY, "a bad argument must be refused before querying"
-        self.looked_up.append(kwargs["parameters_"]["user_id"])
-        return [{"trained": True, "purchased": 0, "items": 5}], None, None
+        user_ids = kwargs["parameters_"]["user_ids"]
+        self.looked_up.extend(user_ids)
+        return (
+            [{"user_id": u, "trained": True, "purchased": 0, "items": 5} for u in user_ids],
+            None,
+            None,
+        )
 
 
 def test_user_is_looked_up_by_pseudonym_and_answered_with_the_shop_id() -> None:

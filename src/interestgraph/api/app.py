@@ -21,15 +21,19 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.schema import BaseSchema
 
-from interestgraph.api.context import Context, make_context
+from interestgraph.api.access import API_KEY_HEADER, ApiKeys
+from interestgraph.api.context import Context, Services, make_context
 from interestgraph.api.metrics import ApiMetrics
 from interestgraph.api.observability import ObservabilityMiddleware
+from interestgraph.api.policy import Limits
 from interestgraph.api.probes import healthz, readyz
 from interestgraph.api.schema import build_schema
 from interestgraph.api.timeout import GraphQLTimeout
 from interestgraph.config import Settings
 from interestgraph.db.connection import connect
+from interestgraph.interests.profiles import InterestConfig
 from interestgraph.privacy import Pseudonymizer, create_pseudonymizer
 
 GRAPHQL_PATH = "/graphql"
@@ -40,27 +44,46 @@ class State(TypedDict):
 
     driver: Driver
     pseudonymizer: Pseudonymizer
+    services: Services
 
 
 class GraphQLApp(GraphQL[Context, None]):
-    """Strawberry's ASGI view with a typed per-request context."""
+    """Strawberry's ASGI view with a typed per-request context holding the caller's access."""
+
+    def __init__(self, schema: BaseSchema, keys: ApiKeys, *, graphiql: bool) -> None:
+        super().__init__(schema, graphql_ide="graphiql" if graphiql else None)
+        self.keys = keys
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
-        return make_context(request.state.driver, request.state.pseudonymizer)
+        services: Services = request.state.services
+        access = self.keys.authenticate(request.headers.get(API_KEY_HEADER))
+        return make_context(
+            services.driver, services.pseudonymizer, services=services, access=access
+        )
 
 
 def create_app(settings: Settings) -> Starlette:
     """Build the app; the driver comes from ``connect`` when the server starts it.
 
-    The pseudonym key is loaded here, so a missing or short key fails before serving. The driver
+    The pseudonym key and the API keys are loaded here, so a missing or short key fails before
+    serving; production mode (``api_production``) needs API keys and turns introspection and
+    GraphiQL off. The driver
     gives up on a lost Neo4j within the API's short limits, so requests answer UNAVAILABLE
     quickly, and its pool reconnects by itself once Neo4j is back.
     """
     pseudonymizer = create_pseudonymizer(settings)
+    keys = ApiKeys.from_settings(settings)
     metrics = ApiMetrics()
-    graphql = GraphQLApp(build_schema(), graphql_ide="graphiql")
+    explorable = not settings.api_production
+    graphql = GraphQLApp(
+        build_schema(
+            Limits(settings.api_max_depth, settings.api_max_cost), introspection=explorable
+        ),
+        keys,
+        graphiql=explorable,
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
@@ -70,7 +93,10 @@ def create_app(settings: Settings) -> Starlette:
             retry_s=settings.api_db_retry_s,
         )
         try:
-            yield {"driver": driver, "pseudonymizer": pseudonymizer}
+            services = Services(
+                driver, pseudonymizer, settings, InterestConfig.from_settings(settings)
+            )
+            yield {"driver": driver, "pseudonymizer": pseudonymizer, "services": services}
         finally:
             driver.close()
 

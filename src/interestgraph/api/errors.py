@@ -15,7 +15,14 @@ from neo4j.exceptions import ServiceUnavailable, SessionExpired
 from strawberry.extensions import SchemaExtension
 
 from interestgraph.api.metrics import count_graphql_errors
-from interestgraph.errors import BadInput, DatabaseUnavailable, InterestGraphError
+from interestgraph.errors import (
+    BadInput,
+    DatabaseUnavailable,
+    Forbidden,
+    InterestGraphError,
+    TooComplex,
+    Unauthenticated,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +30,8 @@ INTERNAL_CODE = "INTERNAL"
 INTERNAL_MESSAGE = "Internal error"
 UNAVAILABLE_MESSAGE = "the graph database is unavailable; try again shortly"
 _UNAVAILABLE = (DatabaseUnavailable, ServiceUnavailable, SessionExpired)
+# Codes the request policy (api/policy.py) sets on the errors it makes itself.
+POLICY_CODES = frozenset({Unauthenticated.code, Forbidden.code, TooComplex.code})
 
 
 def describe(error: GraphQLError) -> tuple[str, str]:
@@ -34,7 +43,8 @@ def describe(error: GraphQLError) -> tuple[str, str]:
     """
     original = error.original_error
     if original is None or isinstance(original, GraphQLError):
-        return BadInput.code, error.message
+        code = (error.extensions or {}).get("code")
+        return (code if code in POLICY_CODES else BadInput.code), error.message
     if isinstance(original, _UNAVAILABLE):
         return DatabaseUnavailable.code, UNAVAILABLE_MESSAGE
     if isinstance(original, InterestGraphError):

@@ -5,13 +5,18 @@ Regenerate the file with ``write_sdl()`` after changing a type (the SDL test say
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import DisableIntrospection, SchemaExtension
 from strawberry.types import ExecutionContext
 
 from interestgraph.api.errors import ErrorCodes, log_errors
+from interestgraph.api.policy import Limits, RequestPolicy
+from interestgraph.api.types.mutation import Mutation
 from interestgraph.api.types.query import Query
 
 SDL_PATH = Path(__file__).with_name("schema.graphql")
@@ -26,9 +31,21 @@ class InterestGraphSchema(strawberry.Schema):
         log_errors(errors)
 
 
-def build_schema() -> strawberry.Schema:
-    """The schema with error codes and masking installed."""
-    return InterestGraphSchema(query=Query, extensions=[ErrorCodes])
+DEFAULT_LIMITS = Limits(max_depth=10, max_cost=5000)
+
+
+def build_schema(
+    limits: Limits = DEFAULT_LIMITS, *, introspection: bool = True
+) -> strawberry.Schema:
+    """The schema with the request policy (keys, depth and cost limits), error codes and
+    masking installed; introspection refused when ``introspection`` is False."""
+    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
+        functools.partial(RequestPolicy, limits=limits),
+        ErrorCodes,
+    ]
+    if not introspection:
+        extensions.append(DisableIntrospection)
+    return InterestGraphSchema(query=Query, mutation=Mutation, extensions=extensions)
 
 
 def print_sdl() -> str:

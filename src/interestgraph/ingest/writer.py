@@ -103,6 +103,13 @@ UNWIND $ids AS id
 MATCH (i:Item {id: id})
 RETURN collect(i.id) AS found
 """
+# Takes the write lock of each user of a live request before its events are applied.
+LOCK_USERS_QUERY = """
+UNWIND $user_ids AS user_id
+MERGE (u:User {id: user_id})
+ON CREATE SET u.created_at = datetime.transaction()
+SET u.events_recorded_at = datetime.transaction()
+"""
 CHUNK_APPLIED_QUERY = "RETURN EXISTS { (:IngestChunk {id: $id}) } AS applied"
 RECORD_CHUNK_QUERY = """
 CREATE (:IngestChunk {id: $id, source: $source, events: $events, applied: $applied,
@@ -243,6 +250,15 @@ def graph_counts(driver: Driver) -> dict[str, int]:
 def _apply_chunk(tx: ManagedTransaction, chunk: EventChunk, source: str) -> ChunkResult:
     if tx.run(CHUNK_APPLIED_QUERY, id=chunk.id).single(strict=True)["applied"]:
         return ChunkResult(skipped=True)
+    result = _apply_rows(tx, chunk)
+    tx.run(
+        RECORD_CHUNK_QUERY, id=chunk.id, source=source, events=chunk.events, applied=result.applied
+    ).consume()
+    return result
+
+
+def _apply_rows(tx: ManagedTransaction, chunk: EventChunk) -> ChunkResult:
+    """Apply the chunk's events to their edges (event keys make a re-sent event a no-op)."""
     applied = duplicates = 0
     touched: set[str] = set()
     for rel, rows in chunk.rows.items():
@@ -257,9 +273,6 @@ def _apply_chunk(tx: ManagedTransaction, chunk: EventChunk, source: str) -> Chun
         applied += record["applied"]
         duplicates += record["events"] - record["applied"]
         touched.update(record["touched"])
-    tx.run(
-        RECORD_CHUNK_QUERY, id=chunk.id, source=source, events=chunk.events, applied=applied
-    ).consume()
     return ChunkResult(
         skipped=False, applied=applied, duplicates=duplicates, touched=frozenset(touched)
     )
@@ -280,6 +293,34 @@ def apply_event_chunk(driver: Driver, chunk: EventChunk, *, source: str) -> Chun
         raise DatabaseUnavailable(f"lost Neo4j while writing events: {e}") from e
     except Neo4jError as e:
         raise InterestGraphError(f"Neo4j refused an event chunk: {e.message}") from e
+
+
+def _apply_live(tx: ManagedTransaction, chunk: EventChunk) -> ChunkResult:
+    users = sorted({row["user"] for rows in chunk.rows.values() for row in rows})
+    tx.run(LOCK_USERS_QUERY, user_ids=users).consume()
+    return _apply_rows(tx, chunk)
+
+
+def apply_live_events(driver: Driver, chunk: EventChunk) -> ChunkResult:
+    """Apply events sent one request at a time (the API) in one transaction, without the
+    ledger: every event's key on its edge already makes a re-sent event a no-op, and a ledger
+    entry per request would only grow.
+
+    Writers of the same user run one after the other (the transaction first writes each of its
+    users, in id order so two requests cannot deadlock): an edge's event keys are read and
+    extended under that lock, so concurrent requests never lose or double an event.
+
+    Raises:
+        DatabaseUnavailable: Neo4j went away (nothing of the events is applied then).
+        InterestGraphError: Neo4j refused the write, or an item vanished meanwhile.
+    """
+    try:
+        with driver.session() as session:
+            return session.execute_write(_apply_live, chunk)
+    except (ServiceUnavailable, SessionExpired) as e:
+        raise DatabaseUnavailable(f"lost Neo4j while writing events: {e}") from e
+    except Neo4jError as e:
+        raise InterestGraphError(f"Neo4j refused the events: {e.message}") from e
 
 
 def write_follows(driver: Driver, rows: Sequence[dict[str, Any]], batch_size: int) -> None:

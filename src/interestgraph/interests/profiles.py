@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from neo4j import Driver, ManagedTransaction, RoutingControl
 from neo4j.exceptions import Neo4jError, ServiceUnavailable, SessionExpired
@@ -192,6 +192,7 @@ def refresh_interests(
     *,
     config: InterestConfig | None = None,
     on_batch: Callable[[int, int], None] | None = None,
+    newest: datetime | Literal["read"] | None = "read",
 ) -> InterestReport:
     """Recompute the interest profiles of ``user_ids`` (pseudonyms; None = every user).
 
@@ -203,6 +204,9 @@ def refresh_interests(
         user_ids: the users to refresh, or None for all of them.
         config: weights, decay and damping (defaults: docs/graph-model.md).
         on_batch: called after each batch with (users done, users in all), for progress.
+        newest: the time decay counts back from (the newest event in the graph); "read" reads
+            it, a scan of every behaviour edge that callers refreshing a few users often
+            spare themselves by passing a value they keep.
 
     Raises:
         DatabaseUnavailable: Neo4j went away (batches written so far stay written).
@@ -212,7 +216,8 @@ def refresh_interests(
     started = time.perf_counter()
     try:
         ids = sorted(set(user_ids)) if user_ids is not None else _all_users(driver)
-        parameters = config.query_parameters(_newest_event(driver)) if ids else {}
+        reference = newest_event(driver) if newest == "read" else newest
+        parameters = config.query_parameters(reference) if ids else {}
         edges: Counter[str] = Counter()
         found = 0
         with driver.session() as session:
@@ -239,7 +244,8 @@ def _all_users(driver: Driver) -> list[str]:
     return [r["id"] for r in records]
 
 
-def _newest_event(driver: Driver) -> datetime | None:
+def newest_event(driver: Driver) -> datetime | None:
+    """The time of the newest behaviour event in the graph (a scan of every behaviour edge)."""
     records, _, _ = driver.execute_query(
         NEWEST_EVENT_QUERY, behaviours=list(BEHAVIOURS), routing_=RoutingControl.READ
     )

@@ -41,17 +41,27 @@ def explain_recommendations(
 
     Unknown users or items are absent from the result.
     """
-    if not item_ids:
+    explained = explain_for_users(driver, {user_id: item_ids})
+    return {item_id: e for (_, item_id), e in explained.items()}
+
+
+def explain_for_users(
+    driver: Driver, item_ids_by_user: Mapping[str, Sequence[str]]
+) -> dict[tuple[str, str], ExplanationRecord]:
+    """The explanations of many users' items, keyed ``(user pseudonym, item id)``, in one
+    query; unknown users or items are absent."""
+    requests = [
+        {"user_id": user_id, "item_ids": list(dict.fromkeys(item_ids))}
+        for user_id, item_ids in item_ids_by_user.items()
+        if item_ids
+    ]
+    if not requests:
         return {}
-    records = run_read(
-        driver,
-        EXPLAIN_QUERY,
-        user_id=user_id,
-        item_ids=list(dict.fromkeys(item_ids)),
-        behaviours=list(BEHAVIOURS),
-    )
+    records = run_read(driver, EXPLAIN_QUERY, requests=requests, behaviours=list(BEHAVIOURS))
     return {
-        r["item"]["id"]: explanation(user_id, r["item"], r["bought_any"], r["best"])
+        (r["user_id"], r["item"]["id"]): explanation(
+            r["user_id"], r["item"], r["bought_any"], r["best"]
+        )
         for r in records
     }
 

@@ -25,15 +25,18 @@ _IN_FILTER = """
 """
 
 
+# Every read below that starts from users or items takes a list of them, so the API's DataLoaders
+# send one query for all the objects of one field level.
 USER_STATUS_QUERY = """
-MATCH (u:User {id: $user_id})
-RETURN u.embedding IS NOT NULL AS trained,
+UNWIND $user_ids AS user_id
+MATCH (u:User {id: user_id})
+RETURN user_id, u.embedding IS NOT NULL AS trained,
        COUNT { (u)-[:PURCHASED]->(:Item) } AS purchased
 """
 
 
 def recommend_context_query(seen_types: tuple[str, ...]) -> str:
-    """What one recommendation needs from the graph, in one read: the user's vector, the
+    """What recommendations need from the graph, in one read for many users: each user's vector, the
     active model (whose item vectors serving/item_vectors.py holds) and the ids of the user's
     items of ``seen_types`` (relationship type names from export/graph_spec.py, never from a
     request)."""
@@ -43,10 +46,13 @@ def recommend_context_query(seen_types: tuple[str, ...]) -> str:
         else "[]"
     )
     return f"""
-MATCH (u:User {{id: $user_id}})
-OPTIONAL MATCH (m:EmbeddingModel {{active: true}})
-WITH u, m ORDER BY m.trained_at DESC LIMIT 1
-RETURN u.embedding AS embedding, u.embedding_model AS user_model, m.id AS model_id,
+CALL () {{
+  OPTIONAL MATCH (m:EmbeddingModel {{active: true}})
+  RETURN m ORDER BY m.trained_at DESC LIMIT 1
+}}
+UNWIND $user_ids AS user_id
+MATCH (u:User {{id: user_id}})
+RETURN user_id, u.embedding AS embedding, u.embedding_model AS user_model, m.id AS model_id,
        m.trained_at AS trained_at, {seen} AS seen
 """
 
@@ -74,58 +80,66 @@ RETURN EXISTS { (:Category {id: $category}) } AS category_found,
 )
 
 ITEM_STATUS_QUERY = """
-MATCH (item:Item {id: $item_id})
-RETURN item.embedding IS NOT NULL AS trained, COUNT { (:Item) } AS items
+UNWIND $item_ids AS item_id
+MATCH (item:Item {id: item_id})
+RETURN item_id, item.embedding IS NOT NULL AS trained, COUNT { (:Item) } AS items
 """
 
 # vector.similarity.cosine is normalised to [0, 1]; 2s - 1 turns it back into the cosine.
 SIMILAR_QUERY = f"""
-MATCH (self:Item {{id: $item_id}})
-CALL db.index.vector.queryNodes('item_embedding', $k, self.embedding)
-YIELD node AS item
-WITH self, item
-WHERE item <> self AND {_IN_FILTER}
-WITH item, 2 * vector.similarity.cosine(self.embedding, item.embedding) - 1 AS score
-ORDER BY score DESC, item.id
-LIMIT $first
-RETURN item.id AS item_id, score
+UNWIND $item_ids AS self_id
+MATCH (self:Item {{id: self_id}})
+CALL (self) {{
+  CALL db.index.vector.queryNodes('item_embedding', $k, self.embedding)
+  YIELD node AS item
+  WITH self, item
+  WHERE item <> self AND {_IN_FILTER}
+  WITH item, 2 * vector.similarity.cosine(self.embedding, item.embedding) - 1 AS score
+  ORDER BY score DESC, item.id
+  LIMIT $first
+  RETURN collect([item.id, score]) AS found
+}}
+RETURN self_id, found
 """
 
 SIMILAR_EXACT_QUERY = (
     """
-MATCH (self:Item {id: $item_id})
-"""
+UNWIND $item_ids AS self_id
+MATCH (self:Item {id: self_id})
+CALL (self) {"""
     + _FILTER_ITEMS
     + """
-WITH self, item
-WHERE item <> self AND item.embedding IS NOT NULL
-WITH item, 2 * vector.similarity.cosine(self.embedding, item.embedding) - 1 AS score
-ORDER BY score DESC, item.id
-LIMIT $first
-RETURN item.id AS item_id, score
+  WITH self, item
+  WHERE item <> self AND item.embedding IS NOT NULL
+  WITH item, 2 * vector.similarity.cosine(self.embedding, item.embedding) - 1 AS score
+  ORDER BY score DESC, item.id
+  LIMIT $first
+  RETURN collect([item.id, score]) AS found
+}
+RETURN self_id, found
 """
 )
 
 # The user's INTERESTED_IN edges (interests.refresh_interests builds them), strongest first.
-# OPTIONAL CALL keeps one row for a user without interests, telling them apart from unknown ids.
+# One row per known user (with an empty list when it has no profile), so unknown ids stand out.
 # Types, labels and properties go through type(), labels() and properties(), so a graph without
 # profiles or topics yet raises no "does not exist" warning.
 INTERESTS_QUERY = """
-MATCH (u:User {id: $user_id})
-OPTIONAL CALL (u) {
+UNWIND $user_ids AS user_id
+MATCH (u:User {id: user_id})
+RETURN user_id, COLLECT {
   MATCH (u)-[r]->(t)
   WHERE type(r) = 'INTERESTED_IN'
   WITH properties(r) AS r, t, properties(t) AS node,
        CASE WHEN 'Category' IN labels(t) THEN 'category' WHEN 'Brand' IN labels(t) THEN 'brand'
             WHEN 'Topic' IN labels(t) THEN 'topic' END AS kind
   WHERE kind IS NOT NULL AND ($kind IS NULL OR kind = $kind)
-  RETURN kind, t.id AS id, coalesce(node.name, node.label, t.id) AS name, r.score AS score,
-         r.evidence AS evidence, r.last_at AS last_at
-}
-WITH kind, id, name, score, evidence, last_at
-ORDER BY score DESC, name, kind, id
-LIMIT $first
-RETURN kind, id, name, score, evidence, last_at
+  WITH kind, t.id AS id, coalesce(node.name, node.label, t.id) AS name, r.score AS score,
+       r.evidence AS evidence, r.last_at AS last_at
+  ORDER BY score DESC, name, kind, id
+  LIMIT $first
+  RETURN {kind: kind, id: id, name: name, score: score, evidence: evidence, last_at: last_at}
+} AS interests
 """
 
 ITEM_DETAILS_QUERY = """
@@ -138,7 +152,8 @@ RETURN item.id AS id,
                  RETURN c {.id, .name, .path} ORDER BY c.id } AS categories
 """
 
-# Explanations (serving/explain.py): per recommended item, the best candidate path of each kind,
+# Explanations (serving/explain.py), for many users' lists at once ($requests: {user_id,
+# item_ids}): per recommended item, the best candidate path of each kind,
 # then the strongest (ties: co_purchase, brand, category, topic, collaborative). `mine` is the
 # user's history: purchases, else any interaction, most recent first, the item itself left out.
 # `via` is the history item the path runs through: the most recent one that qualifies (for
@@ -150,15 +165,16 @@ RETURN item.id AS id,
 # the hot co-buyer and neighbour expansions name their relationship types, so Neo4j expands only
 # those (1.5x faster on Amazon Office; db/connection.py turns "unknown type" notifications off).
 EXPLAIN_QUERY = """
-MATCH (u:User {id: $user_id})
-WITH u, COLLECT {
+UNWIND $requests AS request
+MATCH (u:User {id: request.user_id})
+WITH u, request.item_ids AS item_ids, COLLECT {
   MATCH (u)-[p]->(x:Item)
   WHERE type(p) = 'PURCHASED'
   WITH x, properties(p) AS p
   RETURN x ORDER BY coalesce(p.last_at, datetime('1970-01-01T00:00:00Z')) DESC,
                     coalesce(p.last_seq, -1) DESC, x.id
 } AS bought
-WITH u, bought, COLLECT {
+WITH u, item_ids, bought, COLLECT {
   MATCH (u)-[p]->(x:Item)
   WHERE type(p) IN $behaviours
   WITH x, properties(p) AS p
@@ -166,9 +182,9 @@ WITH u, bought, COLLECT {
        max(coalesce(p.last_seq, -1)) AS seq
   RETURN x ORDER BY at DESC, seq DESC, x.id
 } AS touched
-WITH u, size(bought) > 0 AS bought_any,
+WITH u, item_ids, size(bought) > 0 AS bought_any,
      CASE WHEN size(bought) > 0 THEN bought ELSE touched END AS history
-UNWIND $item_ids AS item_id
+UNWIND item_ids AS item_id
 MATCH (r:Item {id: item_id})
 WITH u, bought_any, r, [x IN history WHERE x <> r] AS mine
 WITH u, bought_any, r, mine,
@@ -235,9 +251,9 @@ OPTIONAL CALL (u, r, mine, neighbours) {
   RETURN 'collaborative' AS kind, 4 AS tie, toFloat(n) / (neighbours + 1) AS strength, n,
          via, null AS hub
 }
-WITH r, bought_any, kind, tie, strength, n, via, hub
-ORDER BY r.id, strength DESC, tie
-WITH r, bought_any,
+WITH u, r, bought_any, kind, tie, strength, n, via, hub
+ORDER BY u.id, r.id, strength DESC, tie
+WITH u, r, bought_any,
      collect(CASE WHEN kind IS NULL THEN NULL ELSE
        {kind: kind, strength: strength, n: n, hub: hub, via: via} END)[0] AS best
 OPTIONAL CALL (best) {
@@ -251,7 +267,8 @@ OPTIONAL CALL (r) {
   WHERE type(ic) = 'IN_CATEGORY'
   RETURN properties(c).name AS item_category ORDER BY properties(c).level DESC, c.id LIMIT 1
 }
-RETURN {id: r.id, title: properties(r).title, brand: properties(r).brand,
+RETURN u.id AS user_id,
+       {id: r.id, title: properties(r).title, brand: properties(r).brand,
         category: item_category} AS item,
        bought_any,
        CASE WHEN best IS NULL THEN NULL ELSE best {

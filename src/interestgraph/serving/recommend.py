@@ -1,7 +1,9 @@
 """Read-side queries the API serves: recommendations, similar items, interests, item details.
 
 Each function takes the process's one driver, runs parameterised reads routed to a reader and
-returns plain records; unknown ids raise ``NotFound``, missing embeddings ``NotTrained``.
+returns plain records; unknown ids raise ``NotFound``, missing embeddings ``NotTrained``. The
+``*_for_*`` functions answer many users or items in one round trip (the API's DataLoaders call
+them) and return each key's result or its error; the single-key functions are those for one.
 """
 
 from __future__ import annotations
@@ -11,12 +13,19 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeAlias, TypeVar
 
 import numpy as np
 from neo4j import Driver, Record, RoutingControl
 from neo4j.exceptions import ServiceUnavailable, SessionExpired
 
-from interestgraph.errors import BadInput, DatabaseUnavailable, NotFound, NotTrained
+from interestgraph.errors import (
+    BadInput,
+    DatabaseUnavailable,
+    InterestGraphError,
+    NotFound,
+    NotTrained,
+)
 from interestgraph.export.graph_spec import BEHAVIOURS
 from interestgraph.serving.item_vectors import ITEM_VECTORS
 from interestgraph.serving.queries import (
@@ -39,6 +48,8 @@ from interestgraph.serving.records import (
     ScoredItem,
     UserRecord,
 )
+
+T = TypeVar("T")
 
 EXACT_CANDIDATES = 5000
 """A ``similar`` filter admitting at most this many items is scored whole instead of searched."""
@@ -72,12 +83,28 @@ class ItemFilter:
         return self.category is not None or self.brand is not None
 
 
+Outcome: TypeAlias = T | InterestGraphError
+"""One key's answer in a batch: its value, or the error a single-key call would raise."""
+
+
+def get_users(driver: Driver, user_ids: Sequence[str]) -> dict[str, UserRecord]:
+    """The users of these ids that exist, in one read."""
+    records = run_read(driver, USER_STATUS_QUERY, user_ids=list(dict.fromkeys(user_ids)))
+    return {r["user_id"]: UserRecord(r["user_id"], r["trained"], r["purchased"]) for r in records}
+
+
 def get_user(driver: Driver, user_id: str) -> UserRecord:
     """The user with this id, so callers can refuse unknown ids before asking for more."""
-    status = _read_one(driver, USER_STATUS_QUERY, user_id=user_id)
-    if status is None:
+    found = get_users(driver, [user_id]).get(user_id)
+    if found is None:
         raise NotFound(f"no user with id '{user_id}'")
-    return UserRecord(user_id, status["trained"], status["purchased"])
+    return found
+
+
+def _single(outcome: Outcome[T]) -> T:
+    if isinstance(outcome, InterestGraphError):
+        raise outcome
+    return outcome
 
 
 def recommend_items(
@@ -94,54 +121,100 @@ def recommend_items(
 
     Exact: every item of the active model is scored against the user's vector in process
     (serving/item_vectors.py says why no vector index does this), so a filter or a long
-    history never leaves the list short. One read fetches the user's vector, the active model
+    history never leaves the list short.
+    One read fetches the user's vector, the active model
     and the seen ids; a filter adds one read of the ids it admits.
     """
+    return _single(
+        recommend_for_users(driver, [user_id], first, item_filter=item_filter, exclude=exclude)[
+            user_id
+        ]
+    )
+
+
+def recommend_for_users(
+    driver: Driver,
+    user_ids: Sequence[str],
+    first: int,
+    *,
+    item_filter: ItemFilter = ItemFilter(),
+    exclude: Exclude = Exclude.INTERACTED,
+) -> dict[str, Outcome[list[ScoredItem]]]:
+    """:func:`recommend_items` for many users: one read of all their vectors and seen items
+    (and one of the filter's ids), then one matrix product per user in process."""
     _check_first(first)
-    context = _recommend_context(driver, user_id, exclude)
-    vectors = ITEM_VECTORS.get(driver, context["model_id"], context["trained_at"])
-    if vectors.matrix.shape[1] != len(context["embedding"]):
-        raise NotTrained(
-            f"user '{user_id}' has a vector of {len(context['embedding'])} dimensions, the "
-            f"items {vectors.matrix.shape[1]}: fold the user in or write back again"
-        )
-    scores = vectors.matrix @ np.asarray(context["embedding"], dtype=np.float32)
-    admitted = np.ones(len(vectors.ids), dtype=bool)
-    if item_filter.is_set:
-        admitted[:] = False
-        admitted[vectors.rows(_filter_ids(driver, item_filter))] = True
-    admitted[vectors.rows(context["seen"])] = False
-    return _top(vectors.ids, scores, admitted, first)
+    outcomes: dict[str, Outcome[list[ScoredItem]]] = {}
+    contexts = _recommend_contexts(driver, list(dict.fromkeys(user_ids)), exclude, outcomes)
+    if not contexts:
+        return outcomes
+    admitted_ids = _filter_ids(driver, item_filter) if item_filter.is_set else None
+    for user_id, context in contexts.items():
+        vectors = ITEM_VECTORS.get(driver, context["model_id"], context["trained_at"])
+        if vectors.matrix.shape[1] != len(context["embedding"]):
+            outcomes[user_id] = NotTrained(
+                f"user '{user_id}' has a vector of {len(context['embedding'])} dimensions, the "
+                f"items {vectors.matrix.shape[1]}: fold the user in or write back again"
+            )
+            continue
+        scores = vectors.matrix @ np.asarray(context["embedding"], dtype=np.float32)
+        admitted = np.ones(len(vectors.ids), dtype=bool)
+        if admitted_ids is not None:
+            admitted[:] = False
+            admitted[vectors.rows(admitted_ids)] = True
+        admitted[vectors.rows(context["seen"])] = False
+        outcomes[user_id] = _top(vectors.ids, scores, admitted, first)
+    return outcomes
 
 
 MODEL_SWITCH_ATTEMPTS = 5
 MODEL_SWITCH_RETRY_S = 0.05
 
 
-def _recommend_context(driver: Driver, user_id: str, exclude: Exclude) -> Record:
-    """The user's vector, seen items and the active model, from one model only.
+def _recommend_contexts(
+    driver: Driver,
+    user_ids: list[str],
+    exclude: Exclude,
+    outcomes: dict[str, Outcome[list[ScoredItem]]],
+) -> dict[str, Record]:
+    """Each user's vector, seen items and the active model, from one model only; users that
+    cannot be scored get their error in ``outcomes`` instead.
 
     Neo4j isolates reads at read-committed, so a read racing a write-back's commit can find the
     user's vector of one model and the active model node of the other (the test that polls a
-    write-back saw it). Such a read is made again; a user whose vector stays another model's
+    write-back saw it). Such users are read again; a user whose vector stays another model's
     (from before models were recorded) is refused rather than scored against the wrong items.
     """
     query = recommend_context_query(exclude.relationship_types)
-    user_model = active = None
+    ready: dict[str, Record] = {}
+    pending = user_ids
+    found: dict[str, Record] = {}
     for attempt in range(MODEL_SWITCH_ATTEMPTS):
-        context = _read_one(driver, query, user_id=user_id)
-        if context is None:
-            raise NotFound(f"no user with id '{user_id}'")
-        if context["embedding"] is None:
-            raise NotTrained(f"user '{user_id}' has no embedding yet: train and write back a model")
-        if context["model_id"] is None or context["user_model"] == context["model_id"]:
-            return context
-        user_model, active = context["user_model"], context["model_id"]
-        time.sleep(MODEL_SWITCH_RETRY_S * (attempt + 1))
-    raise NotTrained(
-        f"user '{user_id}' has a vector of model {user_model}, not of the active {active}: "
-        "fold the user in or write back again"
-    )
+        found = {r["user_id"]: r for r in run_read(driver, query, user_ids=pending)}
+        switched: list[str] = []
+        for user_id in pending:
+            context = found.get(user_id)
+            if context is None:
+                outcomes[user_id] = NotFound(f"no user with id '{user_id}'")
+            elif context["embedding"] is None:
+                outcomes[user_id] = NotTrained(
+                    f"user '{user_id}' has no embedding yet: train and write back a model"
+                )
+            elif context["model_id"] is None or context["user_model"] == context["model_id"]:
+                ready[user_id] = context
+            else:
+                switched.append(user_id)
+        if not switched:
+            return ready
+        pending = switched
+        if attempt + 1 < MODEL_SWITCH_ATTEMPTS:
+            time.sleep(MODEL_SWITCH_RETRY_S * (attempt + 1))
+    for user_id in pending:
+        context = found[user_id]
+        outcomes[user_id] = NotTrained(
+            f"user '{user_id}' has a vector of model {context['user_model']}, not of the active "
+            f"{context['model_id']}: fold the user in or write back again"
+        )
+    return ready
 
 
 def _top(
@@ -171,26 +244,56 @@ def similar_items(
     :data:`EXACT_CANDIDATES` items is scored whole instead. Scores are cosine similarities in
     [-1, 1], best first.
     """
+    return _single(similar_for_items(driver, [item_id], first, item_filter=item_filter)[item_id])
+
+
+def similar_for_items(
+    driver: Driver, item_ids: Sequence[str], first: int, *, item_filter: ItemFilter = ItemFilter()
+) -> dict[str, Outcome[list[ScoredItem]]]:
+    """:func:`similar_items` for many items, each round of k one read for all of them."""
     _check_first(first)
-    params = {"item_id": item_id, "first": first} | _filter_params(item_filter)
-    status = _read_one(driver, ITEM_STATUS_QUERY, item_id=item_id)
-    if status is None:
-        raise NotFound(f"no item with id '{item_id}'")
-    if not status["trained"]:
-        raise NotTrained(f"item '{item_id}' has no embedding yet: train and write back a model")
-    items: int = status["items"]
+    outcomes: dict[str, Outcome[list[ScoredItem]]] = {}
+    unique = list(dict.fromkeys(item_ids))
+    statuses = {r["item_id"]: r for r in run_read(driver, ITEM_STATUS_QUERY, item_ids=unique)}
+    pending: list[str] = []
+    for item_id in unique:
+        status = statuses.get(item_id)
+        if status is None:
+            outcomes[item_id] = NotFound(f"no item with id '{item_id}'")
+        elif not status["trained"]:
+            outcomes[item_id] = NotTrained(
+                f"item '{item_id}' has no embedding yet: train and write back a model"
+            )
+        else:
+            pending.append(item_id)
+    if not pending:
+        return outcomes
+    params = {"first": first} | _filter_params(item_filter)
+    items: int = statuses[pending[0]]["items"]
     candidates = items
     if item_filter.is_set:
         candidates = _filter_size(driver, item_filter)
         if candidates <= EXACT_CANDIDATES:
-            return _scored(run_read(driver, SIMILAR_EXACT_QUERY, **params))
+            outcomes.update(_similar_rows(driver, SIMILAR_EXACT_QUERY, pending, params))
+            return outcomes
     wanted = min(first, candidates - 1)
     k = min(items, math.ceil((first + 1) * items / max(candidates, 1)))
-    while True:
-        found = _scored(run_read(driver, SIMILAR_QUERY, k=k, **params))
-        if len(found) >= wanted or k >= items:
-            return found
-        k = min(2 * k, items)
+    while pending:
+        found = _similar_rows(driver, SIMILAR_QUERY, pending, params | {"k": k})
+        short = [i for i in pending if len(found[i]) < wanted and k < items]
+        outcomes.update({i: found[i] for i in pending if i not in short})
+        pending, k = short, min(2 * k, items)
+    return outcomes
+
+
+def _similar_rows(
+    driver: Driver, query: str, item_ids: list[str], params: dict[str, object]
+) -> dict[str, list[ScoredItem]]:
+    records = run_read(driver, query, item_ids=item_ids, **params)
+    found: dict[str, list[ScoredItem]] = {item_id: [] for item_id in item_ids}
+    for r in records:
+        found[r["self_id"]] = [ScoredItem(i, s) for i, s in r["found"]]
+    return found
 
 
 def _filter_size(driver: Driver, item_filter: ItemFilter) -> int:
@@ -219,10 +322,6 @@ def _filter_params(item_filter: ItemFilter) -> dict[str, object]:
     return {"category": item_filter.category, "brand": item_filter.brand}
 
 
-def _scored(records: Sequence[Record]) -> list[ScoredItem]:
-    return [ScoredItem(r["item_id"], r["score"]) for r in records]
-
-
 def user_interests(
     driver: Driver, user_id: str, first: int, kind: InterestKind | None = None
 ) -> list[InterestRecord]:
@@ -231,22 +330,36 @@ def user_interests(
     ``kind`` keeps only categories, brands or topics. A user whose profile was not built yet
     has none: profiles come from ``interestgraph interests``, never from a read.
     """
+    return _single(interests_for_users(driver, [user_id], first, kind)[user_id])
+
+
+def interests_for_users(
+    driver: Driver, user_ids: Sequence[str], first: int, kind: InterestKind | None = None
+) -> dict[str, Outcome[list[InterestRecord]]]:
+    """:func:`user_interests` for many users in one read."""
     _check_first(first)
-    records = run_read(driver, INTERESTS_QUERY, user_id=user_id, first=first, kind=kind)
-    if not records:
-        raise NotFound(f"no user with id '{user_id}'")
-    return [
-        InterestRecord(
-            r["kind"],
-            r["id"],
-            r["name"],
-            r["score"],
-            r["evidence"],
-            r["last_at"].to_native() if r["last_at"] is not None else None,
+    unique = list(dict.fromkeys(user_ids))
+    records = run_read(driver, INTERESTS_QUERY, user_ids=unique, first=first, kind=kind)
+    found = {r["user_id"]: r["interests"] for r in records}
+    outcomes: dict[str, Outcome[list[InterestRecord]]] = {}
+    for user_id in unique:
+        interests = found.get(user_id)
+        outcomes[user_id] = (
+            NotFound(f"no user with id '{user_id}'")
+            if interests is None
+            else [
+                InterestRecord(
+                    i["kind"],
+                    i["id"],
+                    i["name"],
+                    i["score"],
+                    i["evidence"],
+                    i["last_at"].to_native() if i["last_at"] is not None else None,
+                )
+                for i in interests
+            ]
         )
-        for r in records
-        if r["kind"] is not None
-    ]
+    return outcomes
 
 
 def item_details(driver: Driver, ids: Iterable[str]) -> dict[str, ItemRecord]:
@@ -280,8 +393,3 @@ def run_read(driver: Driver, query: str, **parameters: object) -> Sequence[Recor
     except (ServiceUnavailable, SessionExpired) as e:
         raise DatabaseUnavailable(f"lost Neo4j while reading: {e}") from e
     return records
-
-
-def _read_one(driver: Driver, query: str, **parameters: object) -> Record | None:
-    records = run_read(driver, query, **parameters)
-    return records[0] if records else None

@@ -7,6 +7,7 @@ from enum import Enum
 
 import strawberry
 
+from interestgraph.serving.records import InterestKind as InterestKindName
 from interestgraph.serving.records import InterestRecord
 
 
@@ -15,6 +16,14 @@ class InterestKind(Enum):
     CATEGORY = "category"
     BRAND = "brand"
     TOPIC = "topic"
+
+
+KIND_NAMES: dict[InterestKind, InterestKindName] = {
+    InterestKind.CATEGORY: "category",
+    InterestKind.BRAND: "brand",
+    InterestKind.TOPIC: "topic",
+}
+"""The serving layer's name of each kind."""
 
 
 @strawberry.type(

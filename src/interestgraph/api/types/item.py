@@ -1,8 +1,7 @@
-"""The ``Item`` GraphQL type; brand and categories come through the request's item loader."""
+"""The ``Item`` GraphQL type; its fields come through the request's loaders."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -13,7 +12,6 @@ from interestgraph.api.types.category import Category
 from interestgraph.api.types.item_filter import ItemFilterInput, item_filter
 from interestgraph.api.validation import check_first
 from interestgraph.errors import NotFound
-from interestgraph.serving.recommend import similar_items
 from interestgraph.serving.records import ItemRecord
 
 if TYPE_CHECKING:
@@ -50,13 +48,7 @@ class Item:
         from interestgraph.api.types.similar_item import SimilarItem
 
         check_first(first)
-        found = await asyncio.to_thread(
-            similar_items,
-            info.context.driver,
-            self.id,
-            first,
-            item_filter=item_filter(filter),
-        )
+        found = await info.context.similar.load((str(self.id), first, item_filter(filter)))
         return [SimilarItem.from_record(s) for s in found]
 
     async def _details(self, info: Info) -> ItemRecord:

@@ -1,4 +1,5 @@
-"""The root ``Query`` type: look a user, an item or a segment up by id; page through segments."""
+"""The root ``Query`` type: look a user, an item, a category or a segment up by id; page
+through segments."""
 
 from __future__ import annotations
 
@@ -8,13 +9,13 @@ import strawberry
 
 from interestgraph.api.context import Info
 from interestgraph.api.pagination import PageInfo, decode_cursor, encode_cursor
+from interestgraph.api.types.category import Category
 from interestgraph.api.types.item import Item
 from interestgraph.api.types.segment import Segment, SegmentConnection, SegmentEdge
 from interestgraph.api.types.user import User
 from interestgraph.api.validation import check_first
 from interestgraph.errors import BadInput, NotFound
-from interestgraph.serving.recommend import get_user
-from interestgraph.serving.segments import get_segment, segments_page
+from interestgraph.serving.segments import segments_page
 
 SEGMENT_CURSOR = "segment"
 
@@ -29,10 +30,9 @@ class Query:
     )
     async def user(self, info: Info, id: strawberry.ID) -> User:
         pseudonym = info.context.pseudonymizer.user_id(id)
-        try:
-            record = await asyncio.to_thread(get_user, info.context.driver, pseudonym)
-        except NotFound as e:
-            raise NotFound(f"no user with id '{id}'") from e
+        record = await info.context.users.load(pseudonym)
+        if record is None:
+            raise NotFound(f"no user with id '{id}'")
         return User.from_record(record, id)
 
     @strawberry.field(description="The item with this id (ASIN); NOT_FOUND when there is none.")
@@ -69,10 +69,19 @@ class Query:
 
     @strawberry.field(description="The segment with this id; NOT_FOUND when there is none.")
     async def segment(self, info: Info, id: strawberry.ID) -> Segment:
-        record = await asyncio.to_thread(get_segment, info.context.driver, str(id))
+        record = await info.context.segments.load(str(id))
         if record is None:
             raise NotFound(f"no segment with id '{id}'")
         return Segment.from_record(record)
+
+    @strawberry.field(
+        description="The category with this id (its path joined with ' > '); NOT_FOUND when none."
+    )
+    async def category(self, info: Info, id: strawberry.ID) -> Category:
+        record = await info.context.categories.load(str(id))
+        if record is None:
+            raise NotFound(f"no category with id '{id}'")
+        return Category.from_record(record)
 
 
 def _position_after(cursor: str) -> tuple[str | None, int]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import strawberry
 
 from interestgraph.api.context import Info
@@ -11,7 +9,6 @@ from interestgraph.api.pagination import PageInfo, decode_cursor, encode_cursor
 from interestgraph.api.validation import check_first
 from interestgraph.errors import BadInput
 from interestgraph.serving.records import MemberRecord, SegmentInterestRecord, SegmentRecord
-from interestgraph.serving.segments import segment_members
 
 MEMBER_CURSOR = "member"
 
@@ -112,9 +109,7 @@ class Segment:
     ) -> SegmentMemberConnection:
         check_first(first)
         start = _member_after(after) if after is not None else None
-        found = await asyncio.to_thread(
-            segment_members, info.context.driver, self.record.id, start, first + 1
-        )
+        found = await info.context.members.load((self.record.id, start, first + 1))
         page = found[:first]
         edges = [
             SegmentMemberEdge(
