@@ -41,6 +41,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "msg": record.getMessage(),
+            "request_id": getattr(record, "request_id", None),
         }
         line.update(
             (key, value) for key, value in vars(record).items() if key not in _RECORD_ATTRIBUTES
