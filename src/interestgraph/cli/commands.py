@@ -16,6 +16,8 @@ from interestgraph.ingest.adapters import ADAPTERS
 from interestgraph.ingest.source import require_dataset_folder
 
 if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
     from interestgraph.ingest.report import IngestReport
     from interestgraph.interests import InterestReport
     from interestgraph.pipeline import TrainReport
@@ -363,6 +365,13 @@ UVICORN_LOGGING: dict[str, Any] = {"log_level": "warning", "log_config": None, "
 def serve(
     host: Annotated[str | None, typer.Option(help="default INTERESTGRAPH_API_HOST")] = None,
     port: Annotated[int | None, typer.Option(help="default INTERESTGRAPH_API_PORT")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="server processes, each with its own Neo4j driver and copy of the item vectors",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the GraphQL API (GraphiQL at /graphql) until Ctrl-C."""
     import uvicorn
@@ -379,12 +388,37 @@ def serve(
         settings = settings.model_copy(update={"api_port": port})
     _require_free_port(settings.api_host, settings.api_port)
     url = f"http://{settings.api_host}:{settings.api_port}/graphql"
-    console.print(f"GraphQL at {url} (Ctrl-C stops)")
+    processes = f", {workers} worker processes" if workers > 1 else ""
+    console.print(f"GraphQL at {url} (Ctrl-C stops{processes})")
     configure_logging()
-    uvicorn.run(
-        create_app(settings), host=settings.api_host, port=settings.api_port, **UVICORN_LOGGING
-    )
+    if workers == 1:
+        uvicorn.run(
+            create_app(settings),
+            host=settings.api_host,
+            port=settings.api_port,
+            **UVICORN_LOGGING,
+        )
+    else:
+        create_app(settings)  # a bad setting fails here once, not in every worker
+        uvicorn.run(
+            f"{__name__}:{worker_app.__name__}",
+            factory=True,
+            workers=workers,
+            host=settings.api_host,
+            port=settings.api_port,
+            **UVICORN_LOGGING,
+        )
     console.print("GraphQL server stopped")
+
+
+def worker_app() -> Starlette:
+    """The app of one `serve --workers N` process: uvicorn starts workers from an import string,
+    so each builds its settings from the environment it inherits, as `serve` did."""
+    from interestgraph.api.app import create_app
+    from interestgraph.api.logs import configure_logging
+
+    configure_logging()
+    return create_app(load_settings())
 
 
 def _require_free_port(host: str, port: int) -> None:
