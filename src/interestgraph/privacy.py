@@ -16,6 +16,7 @@ import os
 import secrets
 import stat
 import tempfile
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -99,8 +100,8 @@ class ForgetReport:
 class Pseudonymizer:
     """Maps a shop's user id to its pseudonym: HMAC-SHA256(key, id), first 32 hex characters.
 
-    Surrounding whitespace is ignored, as ingest cleaning trims ids, so the API and CLI give the
-    same pseudonym for the ids apps send.
+    Surrounding whitespace is ignored and the id NFC-normalised, as ingest cleaning does, so the
+    API and CLI give the same pseudonym for the ids apps send in any Unicode form.
     """
 
     def __init__(self, key: bytes) -> None:
@@ -112,7 +113,7 @@ class Pseudonymizer:
 
     def user_id(self, shop_user_id: str) -> str:
         """The pseudonym stored in the graph for ``shop_user_id``."""
-        value = shop_user_id.strip()
+        value = unicodedata.normalize("NFC", shop_user_id.strip())
         if not value:
             raise BadInput("a user id must not be blank")
         digest = hmac.new(self._key, value.encode("utf-8"), hashlib.sha256).hexdigest()

@@ -61,6 +61,14 @@ def test_surrounding_whitespace_is_ignored_like_ingest_cleaning() -> None:
     assert pseudonymizer.user_id("U1") != pseudonymizer.user_id("u1")
 
 
+def test_unicode_forms_of_one_id_are_one_user_like_ingest_cleaning() -> None:
+    """Ingest NFC-normalises ids before hashing them (cleaning.clean_id): an app sending the
+    decomposed form of the same id must reach the same user."""
+    pseudonymizer = Pseudonymizer(KEY)
+
+    assert pseudonymizer.user_id("Rene\u0301e") == pseudonymizer.user_id("Ren\u00e9e")
+
+
 def test_blank_id_is_refused() -> None:
     with pytest.raises(BadInput, match="blank"):
         Pseudonymizer(KEY).user_id("   ")
