@@ -9,7 +9,7 @@ NEO4J_STAMP := neo4j/target/.resolved
 NEO4J_POMS := neo4j/pom.xml neo4j/server/pom.xml neo4j/gds/pom.xml
 
 .PHONY: help setup venv neo4j demo test lint typecheck unit integration clean db-start db-stop \
-	bench-quality bench-quality-quick bench-lightgcn-speed bench-datapath bench-segments
+	bench-quality bench-quality-quick bench-lightgcn-speed bench-datapath bench-segments bench-api
 
 help:
 	@echo "make demo   - set up, start Neo4j, ingest Amazon Beauty, train LightGCN, serve GraphQL"
@@ -20,6 +20,7 @@ help:
 	@echo "make bench-lightgcn-speed - seconds per LightGCN epoch on Gowalla: ours vs PyG's edge_index"
 	@echo "make bench-datapath - Tmall and Gowalla: export vs a naive loop, write-back, search, fold-in"
 	@echo "make bench-segments - Amazon Beauty and Office: Louvain/Leiden in GDS and Python"
+	@echo "make bench-api      - GraphQL API under load (autocannon, Node.js): reads, reads + writes"
 
 setup: venv neo4j
 
@@ -84,6 +85,19 @@ bench-datapath: setup
 bench-segments: setup
 	$(BIN)/python benchmarks/segments.py $(BENCH_ARGS)
 	$(BIN)/python benchmarks/render_readme.py
+
+# About 5 minutes: two 2-minute runs against `interestgraph serve` on Gowalla's benchmark graph
+# (ingested on first use, as for bench-datapath). BENCH_ARGS="--dataset tmall", "--workers 2", ...
+LOAD_STAMP := benchmarks/load/node_modules/.package-lock.json
+
+bench-api: setup $(LOAD_STAMP)
+	$(BIN)/python benchmarks/api_load.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/render_readme.py
+
+$(LOAD_STAMP): benchmarks/load/package-lock.json
+	@command -v npm >/dev/null || { echo "error: npm not found: the load generator, autocannon, needs Node.js 18+"; exit 1; }
+	npm ci --prefix benchmarks/load --no-audit --no-fund
+	touch $@
 
 bench-quality-quick: venv
 	$(BIN)/python benchmarks/quality.py --quick --out benchmarks/.work/quick-results $(BENCH_ARGS)

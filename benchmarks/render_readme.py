@@ -373,6 +373,87 @@ def render_segments(results: dict[str, float | str]) -> str:
     )
 
 
+API = "api"
+API_START, API_END = "<!-- api:start -->", "<!-- api:end -->"
+# (row label, metric after "<dataset>.<run>.", target shown, test or None) for the read and mix
+# runs; a target applies to the run named in its label's cell only.
+API_ROWS: tuple[tuple[str, str, dict[str, tuple[str, Callable[[float], bool]]]], ...] = (
+    ("run (s)", "seconds", {}),
+    ("connections", "connections", {}),
+    ("API processes", "workers", {}),
+    ("fresh API: seconds to its first answers (reads; writes)", "first_answers_s", {}),
+    ("requests answered", "requests", {}),
+    ("requests/s", "rps", {"read": ("≥ 200", lambda v: v >= 200)}),
+    ("p50 latency (ms)", "p50_ms", {}),
+    ("p99 latency (ms)", "p99_ms", {"read": ("≤ 50", lambda v: v <= 50)}),
+    (
+        "errors (failed connections, non-2xx, GraphQL errors)",
+        "errors",
+        {"read": ("0", lambda v: v == 0)},
+    ),
+    ("reads: p99 latency (ms)", "read.p99_ms", {}),
+    ("writes: p50 latency (ms)", "write.p50_ms", {}),
+    ("writes: p99 latency (ms)", "write.p99_ms", {}),
+    ("writes sent", "writes", {}),
+    ("writes answered", "writes_answered", {}),
+    ("exact re-sends of answered writes", "resends", {}),
+    ("re-sends that recorded an event again", "resends_recorded", {"mix": ("0", lambda v: v == 0)}),
+    ("events sent, first writes and warm-up included", "events_sent", {}),
+    ("events in answered writes", "events_answered", {}),
+    ("events found in Neo4j", "events_in_db", {}),
+    ("events lost (answered, not stored)", "events_lost", {"mix": ("0", lambda v: v == 0)}),
+    ("events stored twice or more", "events_duplicated", {"mix": ("0", lambda v: v == 0)}),
+)
+# A check with nothing to check is no pass: (metric, the count that must be above 0).
+API_VACUOUS = {"resends_recorded": "resends", "events_lost": "events_answered"}
+
+
+def render_api(results: dict[str, float | str]) -> str:
+    """The API load benchmark: per dataset, the read and mix runs side by side with the issue's
+    targets, and the 1- vs 2-process comparison when it ran."""
+    datasets = sorted({key.split(".")[0] for key in results if key != "machine"})
+    blocks = []
+    for dataset in datasets:
+        rows = ["| | read | mix | target | met |", "|---|---|---|---|---|"]
+        for label, metric, targets in API_ROWS:
+            values = {run: results.get(f"{dataset}.{run}.{metric}") for run in ("read", "mix")}
+            if all(v is None for v in values.values()):
+                continue
+            cells = [_format(v) if v is not None else "" for v in values.values()]
+            shown = "; ".join(f"{run} {target}" for run, (target, _) in targets.items())
+            met = [
+                test(float(v)) if (v := values[run]) is not None else False
+                for run, (_, test) in targets.items()
+            ]
+            verdict = ("yes" if all(met) else "no") if targets else ""
+            if metric in API_VACUOUS and not results.get(f"{dataset}.mix.{API_VACUOUS[metric]}"):
+                verdict = "not tested"
+            rows.append(f"| {label} | " + " | ".join(cells) + f" | {shown} | {verdict} |")
+        if f"{dataset}.workers.rps_ratio" in results:
+            one, two = (results[f"{dataset}.workers{n}.rps"] for n in (1, 2))
+            seconds = results[f"{dataset}.workers1.seconds"]
+            rows += [
+                "",
+                f"Reads with 1 and 2 API processes, {_format(seconds)} s each: "
+                f"{_format(one)} and {_format(two)} requests/s "
+                f"({_format(results[f'{dataset}.workers.rps_ratio'])}×), p99 "
+                f"{_format(results[f'{dataset}.workers1.p99_ms'])} and "
+                f"{_format(results[f'{dataset}.workers2.p99_ms'])} ms.",
+            ]
+        users, items = results.get(f"{dataset}.users", 0), results.get(f"{dataset}.items", 0)
+        blocks.append(
+            "\n".join(
+                [
+                    f"**{API} — {dataset}** (`benchmarks/results/{API}.json`; {_format(users)} "
+                    f"users, {_format(items)} items; {results.get('machine', 'unknown machine')})",
+                    "",
+                    *rows,
+                ]
+            )
+        )
+    return "\n\n".join(blocks) if blocks else "Not measured yet: `make bench-api`."
+
+
 def _replace_section(text: str, start: str, end: str, block: str) -> str:
     pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.DOTALL)
     if not pattern.search(text):
@@ -388,7 +469,7 @@ def main() -> None:
             json.loads(path.read_text(encoding="utf-8"))
         )
         for path in paths
-        if not path.stem.startswith(QUALITY_PREFIX)
+        if not path.stem.startswith(QUALITY_PREFIX) and path.stem != API
     ]
     results = {
         path.stem.removeprefix(QUALITY_PREFIX): json.loads(path.read_text(encoding="utf-8"))
@@ -403,6 +484,11 @@ def main() -> None:
     text = _replace_section(text, START, END, "\n\n".join([START, *tables, END]))
     text = _replace_section(
         text, QUALITY_START, QUALITY_END, "\n\n".join([QUALITY_START, *quality, QUALITY_END])
+    )
+    api = RESULTS / f"{API}.json"
+    api_results = json.loads(api.read_text(encoding="utf-8")) if api.exists() else {}
+    text = _replace_section(
+        text, API_START, API_END, "\n\n".join([API_START, render_api(api_results), API_END])
     )
     README.write_text(text, encoding="utf-8")
 
