@@ -53,7 +53,10 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     api_db_connection_timeout_s: float = Field(
-        default=2.0, gt=0, description="API: seconds to open a Neo4j connection (CLI: 5)"
+        default=2.0,
+        gt=0,
+        description="API: seconds to get a working Neo4j connection, login included "
+        "(CLI: 5 to connect, 60 in all)",
     )
     api_db_retry_s: float = Field(
         default=1.0,

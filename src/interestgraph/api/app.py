@@ -90,6 +90,7 @@ def create_app(settings: Settings) -> Starlette:
         driver = connect(
             settings,
             connection_timeout_s=settings.api_db_connection_timeout_s,
+            acquisition_timeout_s=settings.api_db_connection_timeout_s,
             retry_s=settings.api_db_retry_s,
         )
         try:

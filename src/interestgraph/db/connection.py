@@ -10,13 +10,19 @@ from interestgraph.errors import DatabaseAuthError, DatabaseUnavailable
 
 
 def connect(
-    settings: Settings, *, connection_timeout_s: float = 5.0, retry_s: float = 15.0
+    settings: Settings,
+    *,
+    connection_timeout_s: float = 5.0,
+    acquisition_timeout_s: float = 60.0,
+    retry_s: float = 15.0,
 ) -> Driver:
     """Open a driver and check that the server answers and accepts the credentials.
 
     ``retry_s`` bounds how long a managed transaction is retried on a lost server: long for the
     CLI's batch jobs, which should ride out a short outage; short for the API, which answers
-    UNAVAILABLE rather than keep a client waiting.
+    UNAVAILABLE rather than keep a client waiting. ``acquisition_timeout_s`` bounds getting a
+    connection, login included: a Neo4j that is still starting accepts connections but answers
+    the login only once ready, so without it one attempt can wait the full minute.
 
     "Unknown label, type or property" notifications are off: a shop's graph may lack some
     behaviours (no ratings, no views) or derived data (no topics yet), and queries naming them
@@ -27,6 +33,7 @@ def connect(
         uri,
         auth=(settings.neo4j_user, settings.password()),
         connection_timeout=connection_timeout_s,
+        connection_acquisition_timeout=acquisition_timeout_s,
         max_transaction_retry_time=retry_s,
         notifications_disabled_classifications=[NotificationDisabledClassification.UNRECOGNIZED],
     )
