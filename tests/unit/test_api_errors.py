@@ -9,7 +9,7 @@ from typing import Any, cast
 import pytest
 from graphql import GraphQLError
 from neo4j import Driver
-from neo4j.exceptions import ServiceUnavailable, SessionExpired
+from neo4j.exceptions import ConnectionAcquisitionTimeoutError, ServiceUnavailable, SessionExpired
 
 from graph_builder import TEST_PSEUDONYMIZER
 from interestgraph.api.context import make_context
@@ -61,6 +61,7 @@ def test_lost_database_is_unavailable() -> None:
     [
         (SessionExpired("gone"), "UNAVAILABLE"),
         (ServiceUnavailable("down"), "UNAVAILABLE"),
+        (ConnectionAcquisitionTimeoutError("pool full"), "UNAVAILABLE"),
         (NotTrained("no embedding"), "NOT_READY"),
         (KeyError("x"), "INTERNAL"),
     ],

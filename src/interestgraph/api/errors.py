@@ -11,7 +11,11 @@ import logging
 from collections.abc import Iterator
 
 from graphql import GraphQLError
-from neo4j.exceptions import ServiceUnavailable, SessionExpired
+from neo4j.exceptions import (
+    ConnectionAcquisitionTimeoutError,
+    ServiceUnavailable,
+    SessionExpired,
+)
 from strawberry.extensions import SchemaExtension
 
 from interestgraph.api.metrics import count_graphql_errors
@@ -29,7 +33,13 @@ logger = logging.getLogger(__name__)
 INTERNAL_CODE = "INTERNAL"
 INTERNAL_MESSAGE = "Internal error"
 UNAVAILABLE_MESSAGE = "the graph database is unavailable; try again shortly"
-_UNAVAILABLE = (DatabaseUnavailable, ServiceUnavailable, SessionExpired)
+# A pool with no free connection for api_db_connection_timeout_s is an overloaded database.
+_UNAVAILABLE = (
+    DatabaseUnavailable,
+    ServiceUnavailable,
+    SessionExpired,
+    ConnectionAcquisitionTimeoutError,
+)
 # Codes the request policy (api/policy.py) sets on the errors it makes itself.
 POLICY_CODES = frozenset({Unauthenticated.code, Forbidden.code, TooComplex.code})
 
