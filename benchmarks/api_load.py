@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from api_cpu import cpu_metrics, cpu_sample
 from api_events import count_events, delete_users
 from api_loadgen import FIRST, READ_QUERY, WRITE_MUTATION, prime, run_load, run_metrics
 from api_service import ApiService, running_api
@@ -41,6 +42,7 @@ from neo4j import RoutingControl
 from rich.console import Console
 from rich.table import Table
 
+from interestgraph.db.server import LocalNeo4jServer
 from interestgraph.privacy import Pseudonymizer
 
 RESULTS = Path(__file__).resolve().parent / "results" / "api.json"
@@ -122,25 +124,45 @@ def prime_writes(
     return seconds, [e | {"answered": True} for e in events]
 
 
+def measured_run(
+    api: ApiService,
+    prefix: str,
+    *,
+    duration: int,
+    config: dict[str, Any],
+    neo4j_pid: int | None,
+) -> tuple[dict[str, Any], dict[str, float | int | str]]:
+    """One timed run: its summary, and its metrics with where the CPU went."""
+    before = cpu_sample(api.pid, neo4j_pid)
+    summary = run_load(
+        api, prefix.split(".", 1)[1], duration=duration, config=config, console=console
+    )
+    after = cpu_sample(api.pid, neo4j_pid)
+    show_errors(summary)
+    metrics = run_metrics(prefix, summary, api.workers)
+    return summary, metrics | cpu_metrics(prefix, before, after, summary["requests"])
+
+
 def compare_workers(
     graph: BenchmarkGraph, prefix: str, reads: dict[str, Any], args: argparse.Namespace
 ) -> dict[str, float | int | str]:
     """Short read runs with 1 and 2 API processes, one after the other, and their ratio."""
     out: dict[str, float | int | str] = {}
+    neo4j_pid = LocalNeo4jServer(graph.settings).status().pid
     for workers in (1, 2):
         with running_api(graph.settings, workers=workers) as api:
             prime_reads(api, reads["users"], random.Random(workers))
             run_load(
                 api, f"warm-up, {workers} proc", duration=args.warmup, config=reads, console=console
             )
-            summary = run_load(
+            _, metrics = measured_run(
                 api,
-                f"read, {workers} proc",
+                f"{prefix}.workers{workers}",
                 duration=args.compare_seconds,
                 config=reads,
-                console=console,
+                neo4j_pid=neo4j_pid,
             )
-        out |= run_metrics(f"{prefix}.workers{workers}", summary, workers)
+        out |= metrics
     out[f"{prefix}.workers.rps_ratio"] = float(out[f"{prefix}.workers2.rps"]) / float(
         out[f"{prefix}.workers1.rps"]
     )
@@ -171,6 +193,7 @@ def measure(dataset: str, args: argparse.Namespace) -> dict[str, float | int | s
         if args.compare_workers:
             results |= compare_workers(graph, dataset, reads, args)
 
+        neo4j_pid = LocalNeo4jServer(graph.settings).status().pid
         write_users = [f"bench-{run_id}-{k}" for k in range(WRITE_USERS)]
         pseudonymizer = Pseudonymizer(BENCHMARK_KEY)
         mix = reads | {
@@ -189,11 +212,14 @@ def measure(dataset: str, args: argparse.Namespace) -> dict[str, float | int | s
                 run_load(api, "warm-up", duration=args.warmup, config=reads, console=console)
                 if "read" in args.runs:
                     reads["seed"] = rng.randrange(2**31)
-                    summary = run_load(
-                        api, "read", duration=args.duration, config=reads, console=console
+                    _, metrics = measured_run(
+                        api,
+                        f"{dataset}.read",
+                        duration=args.duration,
+                        config=reads,
+                        neo4j_pid=neo4j_pid,
                     )
-                    results |= run_metrics(f"{dataset}.read", summary, api.workers)
-                    show_errors(summary)
+                    results |= metrics
                 if "mix" in args.runs:
                     # the first writes of a process read the newest event time (a scan of every
                     # behaviour edge); those and the warm-up's events are counted with the run's
@@ -213,13 +239,15 @@ def measure(dataset: str, args: argparse.Namespace) -> dict[str, float | int | s
                         "seed": rng.randrange(2**31),
                         "eventIdPrefix": f"bench-{run_id}-m",
                     }
-                    summary = run_load(
-                        api, "mix", duration=args.duration, config=measured, console=console
+                    summary, metrics = measured_run(
+                        api,
+                        f"{dataset}.mix",
+                        duration=args.duration,
+                        config=measured,
+                        neo4j_pid=neo4j_pid,
                     )
                     events += summary["events"]
-                    results |= run_metrics(f"{dataset}.mix", summary, api.workers)
-                    results[f"{dataset}.mix.write_share"] = args.write_share
-                    show_errors(summary)
+                    results |= metrics | {f"{dataset}.mix.write_share": args.write_share}
             # the API is stopped: every write it accepted has finished
             if events:
                 with console.status("counting the events in Neo4j"):
@@ -240,6 +268,10 @@ SUMMARY_ROWS = (
     ("p50 latency (ms)", "p50_ms"),
     ("p99 latency (ms)", "p99_ms"),
     ("errors", "errors"),
+    ("CPU ms per request: API", "cpu_ms_per_request.api"),
+    ("CPU ms per request: Neo4j", "cpu_ms_per_request.neo4j"),
+    ("CPU ms per request: load generator", "cpu_ms_per_request.loadgen"),
+    ("CPU share of other work", "cpu_share.others"),
     ("events sent / answered", "events_sent"),
     ("events in Neo4j", "events_in_db"),
     ("events lost", "events_lost"),

@@ -41,6 +41,7 @@ class ApiService:
     read_key: str
     write_key: str
     workers: int
+    pid: int  # of `interestgraph serve`, which leads a process group of its own
 
 
 def _child_env(settings: Settings, read_key: str, write_key: str) -> dict[str, str]:
@@ -111,6 +112,7 @@ def running_api(settings: Settings, *, workers: int = 1) -> Iterator[ApiService]
         )
     try:
         _wait_healthy(port, process, log)
-        yield ApiService(f"http://127.0.0.1:{port}/graphql", read_key, write_key, workers)
+        url = f"http://127.0.0.1:{port}/graphql"
+        yield ApiService(url, read_key, write_key, workers, process.pid)
     finally:
         _stop(process)
