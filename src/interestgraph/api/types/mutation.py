@@ -12,7 +12,6 @@ from interestgraph.api.types.user import EventType, User
 from interestgraph.errors import BadInput, NotFound
 from interestgraph.privacy import forget_user, user_record_files
 from interestgraph.serving.live_events import LiveEvent, record_events
-from interestgraph.serving.records import UserRecord
 
 
 @strawberry.input(description="One thing a shopper did, as the app saw it.")
@@ -95,10 +94,7 @@ class Mutation:
             recorded=result.recorded,
             duplicates=result.duplicates,
             folded_in=result.folded_in,
-            users=[
-                User.from_record(UserRecord(p, trained=False, purchases=0), shop_ids[p])
-                for p in result.users
-            ],
+            users=[User(id=strawberry.ID(shop_ids[p]), pseudonym=p) for p in result.users],
         )
 
     @strawberry.mutation(
