@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
 
 import httpx
 import pytest
-from neo4j import Driver
 from prometheus_client.parser import text_string_to_metric_families
 
 import interestgraph.api.app as app_module
@@ -18,6 +15,7 @@ from interestgraph.api.app import create_app
 from interestgraph.config import Settings
 from interestgraph.db.connection import connect
 from live_server import JsonLogLines, json_log_lines, live_server
+from recording_driver import RecordingDriver
 
 pytestmark = pytest.mark.e2e
 
@@ -98,28 +96,16 @@ def test_probes_while_neo4j_answers(client: httpx.Client) -> None:
     assert (ready.status_code, ready.json()) == (200, {"status": "ready"})
 
 
-@dataclass
-class SlowDriver:
-    """The app's driver with every query taking ``delay_s`` longer, like an overloaded Neo4j."""
-
-    driver: Driver
-    delay_s: float
-
-    def execute_query(self, *args: Any, **kwargs: Any) -> Any:
-        time.sleep(self.delay_s)
-        return self.driver.execute_query(*args, **kwargs)
-
-    def close(self) -> None:
-        self.driver.close()
-
-
 def test_a_request_past_the_timeout_is_answered_with_timeout(
     neo4j_settings: Settings, monkeypatch: pytest.MonkeyPatch, logs: JsonLogLines
 ) -> None:
     settings = neo4j_settings.model_copy(update={"api_request_timeout_s": 0.3})
-    monkeypatch.setattr(
-        app_module, "connect", lambda s, **options: SlowDriver(connect(s, **options), 2.0)
-    )
+
+    def slow_connect(s: Settings, **options: float) -> RecordingDriver:
+        """The app's driver with every query 2 s late, like an overloaded Neo4j."""
+        return RecordingDriver(connect(s, **options), delay_s=2.0)
+
+    monkeypatch.setattr(app_module, "connect", slow_connect)
 
     with live_server(create_app(settings)) as slow:
         started = time.monotonic()

@@ -6,7 +6,7 @@ import math
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -22,6 +22,7 @@ from interestgraph.db.connection import connect
 from interestgraph.db.server import find_free_port
 from interestgraph.interests import refresh_interests
 from interestgraph.serving.queries import EXPLAIN_QUERY, ITEM_DETAILS_QUERY
+from recording_driver import RecordingDriver
 
 pytestmark = pytest.mark.e2e
 
@@ -44,26 +45,9 @@ SPEC = GraphSpec(
 
 
 @dataclass
-class CountingDriver:
-    """Wraps the app's driver to record every Cypher query the app sends."""
-
-    driver: Driver
-    queries: list[str] = field(default_factory=list)
-    closed: bool = False
-
-    def execute_query(self, query: str, *args: Any, **kwargs: Any) -> Any:
-        self.queries.append(query)
-        return self.driver.execute_query(query, *args, **kwargs)
-
-    def close(self) -> None:
-        self.closed = True
-        self.driver.close()
-
-
-@dataclass
 class Api:
     client: httpx.Client
-    driver: CountingDriver
+    driver: RecordingDriver
 
     def query(self, query: str, **variables: Any) -> dict[str, Any]:
         response = self.client.post("/graphql", json={"query": query, "variables": variables})
@@ -76,10 +60,10 @@ class Api:
 @pytest.fixture(scope="module")
 def api(neo4j_settings: Settings, neo4j_driver: Driver) -> Iterator[Api]:
     """The app on a free loopback port; its driver (made at start-up) counts queries."""
-    drivers: list[CountingDriver] = []
+    drivers: list[RecordingDriver] = []
 
-    def counting_connect(settings: Settings, **options: float) -> CountingDriver:
-        drivers.append(CountingDriver(connect(settings, **options)))
+    def counting_connect(settings: Settings, **options: float) -> RecordingDriver:
+        drivers.append(RecordingDriver(connect(settings, **options)))
         return drivers[-1]
 
     port = find_free_port()

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from dataclasses import dataclass, field
 from typing import Any
-
-from neo4j import Driver
 
 from graph_builder import TEST_PSEUDONYMIZER, GraphSpec
 from interestgraph.api.access import Access
@@ -32,21 +29,6 @@ SHOP = GraphSpec(
     brands={"acme": "Acme", "bolt": "Bolt", "zest": "Zest"},
     item_brands={item: ["acme", "bolt", "zest"][n % 3] for n, item in enumerate(ITEMS)},
 )
-
-
-@dataclass
-class CountingDriver:
-    """The real driver, recording every query sent through ``execute_query``."""
-
-    driver: Driver
-    queries: list[str] = field(default_factory=list)
-
-    def execute_query(self, query: str, *args: Any, **kwargs: Any) -> Any:
-        self.queries.append(query)
-        return self.driver.execute_query(query, *args, **kwargs)
-
-    def session(self, *args: Any, **kwargs: Any) -> Any:
-        return self.driver.session(*args, **kwargs)
 
 
 def run_graphql(
