@@ -19,9 +19,20 @@
 //   eventIdPrefix, seed           unique per run; the random stream's seed
 //   timeout                       seconds before a request counts as a timed-out connection
 //
+// Closed loop: autocannon. Paced (`rate` set): requests leave on a schedule of their own, one
+// every 1/rate s whether or not earlier answers are in, over a keep-alive pool of `connections`
+// sockets, and each latency is counted from the request's scheduled time, so time a request
+// waited for a free socket counts too (no coordinated omission). autocannon's own rate limit
+// is not used: it sends each connection's quota for the second back to back and then idles, a
+// closed loop in bursts.
+//
 // A request counts as an error when the connection fails or times out, when the HTTP status is
 // not 2xx, and when a 200 carries GraphQL `errors` or no data: autocannon sees only the status,
 // so every response body is parsed here.
+
+import http from 'node:http'
+import { performance } from 'node:perf_hooks'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 import autocannon from 'autocannon'
 
@@ -191,51 +202,23 @@ function onResponse (status, body, context) {
   }
 }
 
-const instance = autocannon({
-  url: config.url,
-  connections: config.connections,
-  duration: config.duration,
-  overallRate: config.rate ?? undefined,
-  timeout: config.timeout ?? 30,
-  requests: [{ setupRequest, onResponse }]
-})
-
-instance.on('response', (client, statusCode, bytes, responseTime) => {
-  if (lastKind) stats[lastKind].latency.push(responseTime)
-  lastKind = null
-})
-
-let seconds = 0
-let completed = 0
-instance.on('tick', ({ counter }) => {
-  seconds++
-  completed += counter
+function progress (seconds, completed) {
   const errors = ['read', 'write', 'resend']
     .reduce((sum, k) => sum + stats[k].graphqlErrors + stats[k].httpErrors, 0)
   process.stderr.write(JSON.stringify({ seconds, completed, errors }) + '\n')
-})
+}
 
-instance.on('done', (result) => {
+function sentEvents () {
   const events = []
   for (const write of writes) {
     for (const event of write.events) events.push({ ...event, answered: write.answered })
   }
-  const summary = {
-    duration: result.duration,
-    connections: result.connections,
-    requests: result.requests.total,
-    sent: result.requests.sent,
-    rps: result.requests.total / result.duration,
-    latency: {
-      mean: result.latency.mean,
-      p50: result.latency.p50,
-      p90: result.latency.p90,
-      p99: result.latency.p99,
-      max: result.latency.max
-    },
-    connectionErrors: result.errors,
-    timeouts: result.timeouts,
-    non2xx: result.non2xx,
+  return events
+}
+
+function summarise (run) {
+  return {
+    ...run,
     kinds: Object.fromEntries(['read', 'write', 'resend'].map((kind) => [kind, {
       responses: stats[kind].responses,
       graphqlErrors: stats[kind].graphqlErrors,
@@ -251,12 +234,134 @@ instance.on('done', (result) => {
     resendRecorded: stats.resendRecorded,
     payloadMismatches: stats.payloadMismatches,
     errorSamples: stats.errorSamples,
-    events
+    events: sentEvents()
   }
-  process.stdout.write(JSON.stringify(summary) + '\n')
-})
+}
 
-instance.on('error', (error) => {
-  process.stderr.write(`autocannon: ${error.message}\n`)
-  process.exit(1)
-})
+function closedLoop () {
+  const instance = autocannon({
+    url: config.url,
+    connections: config.connections,
+    duration: config.duration,
+    timeout: config.timeout ?? 30,
+    requests: [{ setupRequest, onResponse }]
+  })
+
+  instance.on('response', (client, statusCode, bytes, responseTime) => {
+    if (lastKind) stats[lastKind].latency.push(responseTime)
+    lastKind = null
+  })
+
+  let seconds = 0
+  let completed = 0
+  instance.on('tick', ({ counter }) => {
+    completed += counter
+    progress(++seconds, completed)
+  })
+
+  instance.on('done', (result) => {
+    const summary = summarise({
+      duration: result.duration,
+      connections: result.connections,
+      requests: result.requests.total,
+      sent: result.requests.sent,
+      rps: result.requests.total / result.duration,
+      latency: {
+        mean: result.latency.mean,
+        p50: result.latency.p50,
+        p90: result.latency.p90,
+        p99: result.latency.p99,
+        max: result.latency.max
+      },
+      connectionErrors: result.errors,
+      timeouts: result.timeouts,
+      non2xx: result.non2xx
+    })
+    process.stdout.write(JSON.stringify(summary) + '\n')
+  })
+
+  instance.on('error', (error) => {
+    process.stderr.write(`autocannon: ${error.message}\n`)
+    process.exit(1)
+  })
+}
+
+// One request of the paced run, sent now; resolves when it is answered or has failed.
+function sendPaced (agent, url, scheduled, counts, latencies) {
+  const context = {}
+  const request = setupRequest({}, context)
+  return new Promise((resolve) => {
+    const req = http.request(url, {
+      agent,
+      method: 'POST',
+      headers: { ...request.headers, 'content-length': Buffer.byteLength(request.body) },
+      timeout: (config.timeout ?? 30) * 1000
+    }, (res) => {
+      const chunks = []
+      res.on('data', (chunk) => chunks.push(chunk))
+      res.on('end', () => {
+        const latency = performance.now() - scheduled
+        onResponse(res.statusCode, Buffer.concat(chunks).toString('utf8'), context)
+        stats[context.current.kind].latency.push(latency)
+        latencies.push(latency)
+        counts.completed++
+        if (res.statusCode < 200 || res.statusCode >= 300) counts.non2xx++
+        resolve()
+      })
+    })
+    req.on('timeout', () => {
+      counts.timeouts++
+      req.destroy(new Error('timed out'))
+    })
+    req.on('error', () => {
+      counts.connectionErrors++
+      resolve()
+    })
+    req.end(request.body)
+  })
+}
+
+async function paced () {
+  const url = new URL(config.url)
+  const agent = new http.Agent({ keepAlive: true, maxSockets: config.connections })
+  const counts = { completed: 0, connectionErrors: 0, timeouts: 0, non2xx: 0 }
+  const latencies = []
+  const pending = []
+  const total = Math.round(config.duration * config.rate)
+  const interval = 1000 / config.rate
+  const start = performance.now()
+  let seconds = 0
+  const ticker = setInterval(() => progress(++seconds, counts.completed), 1000)
+  for (let i = 0; i < total; i++) {
+    const scheduled = start + i * interval
+    const wait = scheduled - performance.now()
+    if (wait > 0) await sleep(wait)
+    pending.push(sendPaced(agent, url, scheduled, counts, latencies))
+  }
+  await Promise.all(pending)
+  clearInterval(ticker)
+  agent.destroy()
+  const duration = (performance.now() - start) / 1000
+  const overall = latencySummary(latencies)
+  const summary = summarise({
+    duration,
+    connections: config.connections,
+    requests: counts.completed,
+    sent: total,
+    rps: counts.completed / duration,
+    latency: {
+      mean: overall.mean,
+      p50: overall.p50,
+      p90: overall.p90,
+      p99: overall.p99,
+      max: overall.max
+    },
+    connectionErrors: counts.connectionErrors,
+    timeouts: counts.timeouts,
+    non2xx: counts.non2xx
+  })
+  process.stdout.write(JSON.stringify(summary) + '\n')
+}
+
+if (config.rate) await paced()
+else closedLoop()
