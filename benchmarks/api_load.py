@@ -338,7 +338,8 @@ def main() -> None:
         "--workers",
         type=int,
         default=2,
-        help="API server processes (`serve --workers`): one per core, paced p99 48 ms with 1, 40 with 2",
+        help="API server processes (`serve --workers`): one per core; paced p99 48 ms with 1, 40 "
+        "with 2 (30-s trials)",
     )
     parser.add_argument(
         "--runs", nargs="+", default=["read", "paced", "mix"], choices=["read", "paced", "mix"]
