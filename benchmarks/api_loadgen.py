@@ -135,20 +135,23 @@ def run_load(
         task = progress.add_task(label, total=duration, requests=0, errors=0)
         child.stdin.write(json.dumps(request))
         child.stdin.close()
-        # run.mjs writes stdout once, at the very end, so reading stderr first cannot block
-        for line in child.stderr:
-            try:
-                tick = json.loads(line)
-            except json.JSONDecodeError:
-                problems.append(line.rstrip())
-                continue
-            progress.update(
-                task,
-                completed=min(tick["seconds"], duration),
-                requests=tick["completed"],
-                errors=tick["errors"],
-            )
-        output = child.stdout.read()
+        # stdout is read beside stderr: the summary (every event sent included) outgrows the pipe
+        # buffer, and run.mjs, blocked writing it, would never close stderr (a mix run hung so)
+        with ThreadPoolExecutor(max_workers=1) as reader:
+            summary_text = reader.submit(child.stdout.read)
+            for line in child.stderr:
+                try:
+                    tick = json.loads(line)
+                except json.JSONDecodeError:
+                    problems.append(line.rstrip())
+                    continue
+                progress.update(
+                    task,
+                    completed=min(tick["seconds"], duration),
+                    requests=tick["completed"],
+                    errors=tick["errors"],
+                )
+            output = summary_text.result()
     if child.returncode != 0 or not output.strip():
         raise RuntimeError(f"run.mjs failed ({child.returncode}): " + "\n".join(problems[-20:]))
     summary: dict[str, Any] = json.loads(output)

@@ -286,11 +286,14 @@ function closedLoop () {
   })
 }
 
-// One request of the paced run, sent now; resolves when it is answered or has failed.
+// One request of the paced run, sent now; resolves when it is closed, answered or not: a
+// request closed without a complete answer (reset, timed out, cut off) is a connection error.
 function sendPaced (agent, url, scheduled, counts, latencies) {
   const context = {}
   const request = setupRequest({}, context)
   return new Promise((resolve) => {
+    let answered = false
+    let failure = 'closed before its answer was complete'
     const req = http.request(url, {
       agent,
       method: 'POST',
@@ -299,22 +302,27 @@ function sendPaced (agent, url, scheduled, counts, latencies) {
     }, (res) => {
       const chunks = []
       res.on('data', (chunk) => chunks.push(chunk))
+      res.on('error', (error) => { failure = error.message })
       res.on('end', () => {
+        answered = true
         const latency = performance.now() - scheduled
         onResponse(res.statusCode, Buffer.concat(chunks).toString('utf8'), context)
         stats[context.current.kind].latency.push(latency)
         latencies.push(latency)
         counts.completed++
         if (res.statusCode < 200 || res.statusCode >= 300) counts.non2xx++
-        resolve()
       })
     })
     req.on('timeout', () => {
       counts.timeouts++
       req.destroy(new Error('timed out'))
     })
-    req.on('error', () => {
-      counts.connectionErrors++
+    req.on('error', (error) => { failure = error.message })
+    req.on('close', () => {
+      if (!answered) {
+        counts.connectionErrors++
+        sampleError(context.current.kind, 0, failure)
+      }
       resolve()
     })
     req.end(request.body)
