@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 
 import pytest
 from api_shop import SHOP
@@ -55,3 +56,26 @@ def test_concurrent_requests_on_one_edge_keep_every_event_once(empty_db: Driver)
         (r["item"], r["count"], r["keys"], r["distinct_keys"], r["quantity"]) for r in records
     ]
     assert stored == [("i03", 60, 60, 60, None), ("i04", 24, 24, 24, 24)]
+
+
+def test_an_event_sent_without_a_time_is_stored_as_received(empty_db: Driver) -> None:
+    apply_schema(empty_db)
+    write_graph(empty_db, SHOP)
+    before = datetime.now(UTC)
+
+    record_events(
+        empty_db,
+        [LiveEvent("now-1", "kim", "i05", "view")],
+        pseudonym=TEST_PSEUDONYMIZER.user_id,
+        interests=InterestConfig(),
+        clock=NewestEventClock(),
+    )
+
+    records, _, _ = empty_db.execute_query(
+        "MATCH (:User {id: $user})-[r:VIEWED]->(:Item {id: 'i05'}) RETURN r.first_at AS first, "
+        "r.last_at AS last",
+        user=pseudonym("kim"),
+    )
+    first, last = records[0]["first"].to_native(), records[0]["last"].to_native()
+    assert first == last
+    assert before <= first <= datetime.now(UTC)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
@@ -19,13 +21,38 @@ from interestgraph.errors import NotTrained
 from interestgraph.serving.queries import USER_STATUS_QUERY
 
 
+class StandInSession:
+    """A session whose auto-commit ``run`` (how the serving reads are sent) asks ``answer``."""
+
+    def __init__(self, answer: Callable[[str, dict[str, Any]], list[dict[str, Any]]]) -> None:
+        self.answer = answer
+
+    def __enter__(self) -> StandInSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def run(self, query: str, parameters: dict[str, Any] | None = None) -> Any:
+        records = self.answer(query, parameters or {})
+        return SimpleNamespace(to_eager_result=lambda: SimpleNamespace(records=records))
+
+
 class FailingDriver:
     """A driver whose every query raises ``error``."""
+
+    execute_query_bookmark_manager = None
 
     def __init__(self, error: Exception) -> None:
         self.error = error
 
     def execute_query(self, query: str, **kwargs: Any) -> Any:
+        raise self.error
+
+    def session(self, **kwargs: Any) -> StandInSession:
+        return StandInSession(self.fail)
+
+    def fail(self, query: str, parameters: dict[str, Any]) -> list[dict[str, Any]]:
         raise self.error
 
 
@@ -73,18 +100,19 @@ def test_describe_maps_exceptions_to_codes(original: Exception, code: str) -> No
 class UserOnlyDriver:
     """Knows one trained user; any query beyond looking it up is a test failure."""
 
+    execute_query_bookmark_manager = None
+
     def __init__(self) -> None:
         self.looked_up: list[str] = []
 
-    def execute_query(self, query: str, **kwargs: Any) -> Any:
+    def session(self, **kwargs: Any) -> StandInSession:
+        return StandInSession(self.answer)
+
+    def answer(self, query: str, parameters: dict[str, Any]) -> list[dict[str, Any]]:
         assert query == USER_STATUS_QUERY, "a bad argument must be refused before querying"
-        user_ids = kwargs["parameters_"]["user_ids"]
+        user_ids = parameters["user_ids"]
         self.looked_up.extend(user_ids)
-        return (
-            [{"user_id": u, "trained": True, "purchased": 0, "items": 5} for u in user_ids],
-            None,
-            None,
-        )
+        return [{"user_id": u, "trained": True, "purchased": 0, "items": 5} for u in user_ids]
 
 
 def test_user_is_looked_up_by_pseudonym_and_answered_with_the_shop_id() -> None:

@@ -32,8 +32,8 @@ NEWEST_EVENT_TTL_S = 600.0
 @dataclass(frozen=True)
 class LiveEvent:
     """One event as a client sends it: its own event id, the shop's user id, an item id, an
-    event type of ingest/source.py's EVENT_TYPES, and optionally a time and a value (quantity
-    or rating)."""
+    event type of ingest/source.py's EVENT_TYPES, and optionally a time (when it was received
+    if none) and a value (quantity or rating)."""
 
     event_id: str
     user_id: str
@@ -115,6 +115,11 @@ def record_events(
     if rejects:
         problems = "; ".join(f"events[{r.line}]: {r.reason}" for r in rejects)
         raise BadInput(f"{len(rejects)} of {len(events)} events refused, none recorded: {problems}")
+    # An event sent without a time happened when it was received: timeless, it sorted last in
+    # the user's history instead of first (a newcomer's recordEvents found it). Its key is taken
+    # as sent, so a re-send of it stays a duplicate.
+    received = datetime.now(UTC)
+    kept = kept.assign(at=[received if t is None or pd.isna(t) else t for t in kept["at"]])
     result = writer.apply_live_events(driver, make_chunk(kept))
     users = list(dict.fromkeys(kept["user"]))
     touched = [u for u in users if u in result.touched]

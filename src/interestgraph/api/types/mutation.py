@@ -23,7 +23,11 @@ class EventInput:
     item_id: strawberry.ID
     type: EventType
     at: datetime | None = strawberry.field(
-        default=None, description="When it happened (ISO 8601; UTC when no zone is given)."
+        default=None,
+        description=(
+            "When it happened (ISO 8601; UTC when no zone is given); when the API received it "
+            "if omitted."
+        ),
     )
     value: float | None = strawberry.field(
         default=None,
