@@ -386,20 +386,15 @@ def serve(
         settings = settings.model_copy(update={"api_host": host})
     if port is not None:
         settings = settings.model_copy(update={"api_port": port})
+    api = create_app(settings)  # bad keys or settings fail here, before anything is announced
     _require_free_port(settings.api_host, settings.api_port)
     url = f"http://{settings.api_host}:{settings.api_port}/graphql"
     processes = f", {workers} worker processes" if workers > 1 else ""
     console.print(f"GraphQL at {url} (Ctrl-C stops{processes})")
     configure_logging()
     if workers == 1:
-        uvicorn.run(
-            create_app(settings),
-            host=settings.api_host,
-            port=settings.api_port,
-            **UVICORN_LOGGING,
-        )
+        uvicorn.run(api, host=settings.api_host, port=settings.api_port, **UVICORN_LOGGING)
     else:
-        create_app(settings)  # a bad setting fails here once, not in every worker
         uvicorn.run(
             f"{__name__}:{worker_app.__name__}",
             factory=True,
@@ -422,8 +417,14 @@ def worker_app() -> Starlette:
 
 
 def _require_free_port(host: str, port: int) -> None:
-    """Refuse to start the API on a taken port with one clear line (not uvicorn's log)."""
+    """Refuse to start the API on a taken port with one clear line (not uvicorn's log).
+
+    The probe binds as uvicorn will, with SO_REUSEADDR: a port whose last server just stopped
+    still holds connections in TIME_WAIT, which uvicorn's bind ignores and a plain bind does not
+    (a restart right after Ctrl-C was refused for a minute).
+    """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as e:
