@@ -286,3 +286,11 @@ def test_unknown_filter_category_is_not_found_over_http(graph: Api) -> None:
 
     assert body["errors"][0]["extensions"] == {"code": "NOT_FOUND"}
     assert "no category with id 'Nope'" in body["errors"][0]["message"]
+
+
+def test_a_query_that_does_not_parse_is_bad_input(api: Api) -> None:
+    body = api.query('{ user(id: "u1") {')
+
+    assert body["data"] is None
+    assert [e["extensions"] for e in body["errors"]] == [{"code": "BAD_INPUT"}]
+    assert body["errors"][0]["message"].startswith("Syntax Error")

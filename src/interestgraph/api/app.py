@@ -22,12 +22,15 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.schema import BaseSchema
+from strawberry.types import ExecutionResult
 from threadpoolctl import threadpool_limits
 
 from interestgraph.api.access import API_KEY_HEADER, ApiKeys
 from interestgraph.api.context import Context, Services, make_context
-from interestgraph.api.metrics import ApiMetrics
+from interestgraph.api.errors import to_client_error
+from interestgraph.api.metrics import ApiMetrics, count_graphql_errors
 from interestgraph.api.observability import ObservabilityMiddleware
 from interestgraph.api.policy import Limits
 from interestgraph.api.probes import healthz, readyz
@@ -55,6 +58,21 @@ class GraphQLApp(GraphQL[Context, None]):
     def __init__(self, schema: BaseSchema, keys: ApiKeys, *, graphiql: bool) -> None:
         super().__init__(schema, graphql_ide="graphiql" if graphiql else None)
         self.keys = keys
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        """Errors answered before the operation runs (a query that does not parse) have not been
+        through the schema's ErrorCodes: they get their code (BAD_INPUT) here."""
+        if result.errors:
+            coded = [
+                e if "code" in (e.extensions or {}) else to_client_error(e) for e in result.errors
+            ]
+            added = [new for new, old in zip(coded, result.errors, strict=True) if new is not old]
+            if added:
+                result.errors = coded
+                count_graphql_errors(added)
+        return await super().process_result(request, result)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
