@@ -213,26 +213,20 @@ def measure(dataset: str, args: argparse.Namespace) -> dict[str, float | int | s
                     results[f"{dataset}.read.first_answers_s"] = prime_reads(api, users, rng)
                 reads["seed"] = rng.randrange(2**31)
                 run_load(api, "warm-up", duration=args.warmup, config=reads, console=console)
-                if "read" in args.runs:
-                    reads["seed"] = rng.randrange(2**31)
+                # the closed-loop reads, then the same reads offered at a fixed rate
+                for run, pacing in (("read", {}), ("paced", {"rate": args.paced_rate})):
+                    if run not in args.runs:
+                        continue
                     _, metrics = measured_run(
                         api,
-                        f"{dataset}.read",
+                        f"{dataset}.{run}",
                         duration=args.duration,
-                        config=reads,
+                        config=reads | pacing | {"seed": rng.randrange(2**31)},
                         neo4j_pid=neo4j_pid,
                     )
                     results |= metrics
                 if "paced" in args.runs:
-                    paced = reads | {"rate": args.paced_rate, "seed": rng.randrange(2**31)}
-                    _, metrics = measured_run(
-                        api,
-                        f"{dataset}.paced",
-                        duration=args.duration,
-                        config=paced,
-                        neo4j_pid=neo4j_pid,
-                    )
-                    results |= metrics | {f"{dataset}.paced.offered_rps": args.paced_rate}
+                    results[f"{dataset}.paced.offered_rps"] = args.paced_rate
                 if "mix" in args.runs:
                     # the first writes of a process read the newest event time (a scan of every
                     # behaviour edge); those and the warm-up's events are counted with the run's

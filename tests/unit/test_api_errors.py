@@ -46,9 +46,6 @@ class FailingDriver:
     def __init__(self, error: Exception) -> None:
         self.error = error
 
-    def execute_query(self, query: str, **kwargs: Any) -> Any:
-        raise self.error
-
     def session(self, **kwargs: Any) -> StandInSession:
         return StandInSession(self.fail)
 
